@@ -1,0 +1,31 @@
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError
+
+from vocapp.tenancy.models import Organization
+from vocapp.tenancy.services import create_organization
+
+
+class Command(BaseCommand):
+    help = "Create an organization and its first admin."
+
+    def add_arguments(self, parser):
+        parser.add_argument("slug")
+        parser.add_argument("--name", required=True)
+        parser.add_argument("--admin-email", required=True)
+        parser.add_argument("--admin-password", help="Needed when the admin has no account yet.")
+        parser.add_argument("--time-zone", default="Europe/Paris")
+        parser.add_argument("--country", default="FR")
+        parser.add_argument("--locale", default="en", choices=["en", "fr"])
+
+    def handle(self, *args, slug, name, admin_email, admin_password, **options):
+        if Organization.objects.filter(slug=slug).exists():
+            raise CommandError(f"An organization with the slug {slug!r} already exists.")
+        try:
+            organization = create_organization(
+                slug=slug, name=name, admin_email=admin_email, admin_password=admin_password,
+                time_zone=options["time_zone"], country=options["country"],
+                default_locale=options["locale"],
+            )
+        except ValidationError as error:
+            raise CommandError("; ".join(error.messages)) from None
+        self.stdout.write(f"Created {organization.name} at /o/{organization.slug}/")

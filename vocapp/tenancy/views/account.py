@@ -1,0 +1,87 @@
+"""Signing in, choosing an organization, joining one from an invitation."""
+
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.utils.decorators import method_decorator
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django.views.generic import TemplateView
+
+from vocapp.ratelimit import client_ip, rate_limit, too_many_requests
+from vocapp.tenancy.forms import EmailAuthenticationForm, JoinForm
+from vocapp.tenancy.models import Membership, User
+from vocapp.tenancy.services import accept_invite, find_invite
+
+LOGIN_ATTEMPTS_PER_MINUTE = 10
+
+
+class LoginView(auth_views.LoginView):
+    form_class = EmailAuthenticationForm
+    redirect_authenticated_user = True
+
+    def post(self, request, *args, **kwargs):
+        result = rate_limit(f"login:{client_ip(request)}", limit=LOGIN_ATTEMPTS_PER_MINUTE,
+                            window=60)
+        if not result.allowed:
+            return too_many_requests(result.retry_after)
+        return super().post(request, *args, **kwargs)
+
+
+def pick_organization(request):
+    if not request.user.is_authenticated:
+        return redirect("login")
+    memberships = list(
+        Membership.objects.filter(user=request.user).select_related("organization")
+    )
+    if len(memberships) == 1:
+        return redirect("tenancy:home", org_slug=memberships[0].organization.slug)
+    return render(request, "tenancy/picker.html", {"memberships": memberships})
+
+
+@method_decorator(require_http_methods(["GET", "POST"]), name="dispatch")
+class JoinView(TemplateView):
+    template_name = "tenancy/join.html"
+
+    def dispatch(self, request, token):
+        self.invite = find_invite(token)
+        if self.invite is None or not self.invite.is_pending:
+            return render(request, "tenancy/join_invalid.html", status=404)
+        self.existing_user = User.objects.filter(email=self.invite.email).first()
+        return super().dispatch(request, token)
+
+    def get(self, request, token):
+        return self.render_page(JoinForm(email=self.invite.email))
+
+    def post(self, request, token):
+        if self.existing_user is not None:
+            if request.user != self.existing_user:
+                return self.render_page(None)
+            return self.finish(request, self.existing_user)
+        form = JoinForm(request.POST, email=self.invite.email)
+        if not form.is_valid():
+            return self.render_page(form)
+        user = User.objects.create_user(
+            self.invite.email, form.cleaned_data["password"],
+            full_name=form.cleaned_data["full_name"],
+        )
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        return self.finish(request, user)
+
+    def finish(self, request, user):
+        membership = accept_invite(self.invite, user)
+        messages.success(request, _("Welcome to %(name)s.") % {"name": membership.organization})
+        return redirect("tenancy:home", org_slug=membership.organization.slug)
+
+    def render_page(self, form):
+        signed_in_as_invitee = (
+            self.existing_user is not None and self.request.user == self.existing_user
+        )
+        return self.render_to_response({
+            "invite": self.invite,
+            "organization": self.invite.organization,
+            "form": form if self.existing_user is None else None,
+            "existing_user": self.existing_user,
+            "signed_in_as_invitee": signed_in_as_invitee,
+        })
