@@ -25,7 +25,7 @@ def check_providers(app_configs, **kwargs):
         warnings.append(
             Warning(
                 "SMS are not sent: they go to the local outbox page.",
-                hint="Set SMS_BACKEND=vocapp.messaging.sms.TwilioBackend and the TWILIO_* variables.",
+                hint="Set SMS_BACKEND to vocapp.messaging.sms.TwilioBackend and TWILIO_*.",
                 id="vocapp.W002",
             )
         )

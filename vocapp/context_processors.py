@@ -10,10 +10,17 @@ def navigation(request):
         return {}
     slug = membership.organization.slug
     entries = [
-        {"key": entry.key, "label": entry.label, "section": entry.section,
-         "url": reverse(entry.url_name, kwargs={"org_slug": slug})}
+        {
+            "key": entry.key,
+            "label": entry.label,
+            "section": entry.section,
+            "url": reverse(entry.url_name, kwargs={"org_slug": slug}),
+        }
         for entry in registry.navigation
         if membership.can(entry.capability)
     ]
-    return {"nav_entries": entries, "current_organization": membership.organization,
-            "current_membership": membership}
+    return {
+        "nav_entries": entries,
+        "current_organization": membership.organization,
+        "current_membership": membership,
+    }

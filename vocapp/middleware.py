@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.http import HttpResponse
 
@@ -13,13 +15,20 @@ class RequestBodyLimitMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
+        self.upload_paths = [re.compile(pattern) for pattern in settings.LARGE_UPLOAD_PATHS]
+
+    def limit_for(self, request) -> int:
+        # CSV imports stream to a temporary file (never into memory): they may be larger.
+        if any(pattern.match(request.path) for pattern in self.upload_paths):
+            return settings.IMPORT_UPLOAD_MAX_BYTES
+        return settings.MAX_REQUEST_BODY_BYTES
 
     def __call__(self, request):
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
             length = 0
-        if length > settings.MAX_REQUEST_BODY_BYTES:
+        if length > self.limit_for(request):
             if request.path.startswith(("/api/", "/webhooks/")):
                 return too_large_response()
             return HttpResponse("Request body too large (10 MB at most).", status=413)

@@ -58,8 +58,11 @@ def rate_limited(*, key, limit: int, window: int):
     def decorator(view):
         @wraps(view)
         def wrapper(request, *args, **kwargs):
-            result = rate_limit(f"{view.__module__}.{view.__name__}:{key(request, **kwargs)}",
-                                limit=limit, window=window)
+            result = rate_limit(
+                f"{view.__module__}.{view.__name__}:{key(request, **kwargs)}",
+                limit=limit,
+                window=window,
+            )
             if not result.allowed:
                 return too_many_requests(result.retry_after)
             return view(request, *args, **kwargs)

@@ -3,7 +3,8 @@
 Dependencies point one way (vocapp <- journeys <- surveys <- alerts <- roi): a left app never
 imports a right one. Instead each app registers, in its AppConfig.ready(), what it contributes:
 navigation entries, dashboard panels, case-context panels, GDPR exporters and erasers, import
-row handlers, set-up steps and demo data. Consumers iterate a registry and never name the contributors.
+row handlers, set-up steps and demo data. Consumers iterate a registry and never name the
+contributors.
 """
 
 from collections.abc import Callable, Iterator
@@ -99,6 +100,12 @@ class ImportRowHandler:
     required_columns: tuple[str, ...] = ()
     capability: str = "configure"
     order: int = 100
+    # ``extra_columns(organization)`` adds columns known only at run time (declared attributes).
+    extra_columns: Callable[[Any], list] | None = None
+
+    def all_columns(self, organization) -> list[str]:
+        extra = self.extra_columns(organization) if self.extra_columns else []
+        return [*self.columns, *extra]
 
 
 @dataclass(frozen=True)
@@ -112,6 +119,15 @@ class SetupStep:
     capability: str = "view"
     order: int = 100
     extra: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RetentionPurger:
+    """``purge(organization, cutoff)`` deletes or anonymises one app's data older than cutoff."""
+
+    key: str
+    purge: Callable[..., int]
+    order: int = 100
 
 
 @dataclass(frozen=True)
@@ -131,3 +147,5 @@ gdpr_erasers: Registry[GdprEraser] = Registry("GDPR erasers")
 import_row_handlers: Registry[ImportRowHandler] = Registry("import row handlers")
 setup_steps: Registry[SetupStep] = Registry("set-up steps")
 demo_seeders: Registry[DemoSeeder] = Registry("demo seeders")
+retention_purgers: Registry[RetentionPurger] = Registry("retention purgers")
+contact_panels: Registry[Panel] = Registry("contact profile panels")

@@ -18,6 +18,7 @@ def not_found(request, exception=None):
 
 def server_error(request):
     if wants_json(request):
-        return JsonResponse(error_body("server_error", "Something went wrong on our side."),
-                            status=500)
+        return JsonResponse(
+            error_body("server_error", "Something went wrong on our side."), status=500
+        )
     return render(request, "500.html", status=500)

@@ -25,9 +25,10 @@ DATA_DIR = Path(
     )
 )
 
+EMBEDDED_SECRET_KEY = "embedded-default-not-secret"  # noqa: S105  (refused by prod.py)
 SECRET_KEY = env.str(
     "SECRET_KEY",
-    "embedded-default-not-secret",
+    EMBEDDED_SECRET_KEY,
     help="Django's signing key; required in production.",
 )
 DEBUG = env.bool("DEBUG", False, help="Django debug pages; never in production.")
@@ -181,7 +182,15 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILE = DATA_DIR / "celerybeat-schedule"
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "vocapp.tasks.record_worker_heartbeat", "schedule": 30.0},
-    "purge-audit-events": {"task": "vocapp.tenancy.tasks.purge_old_audit_events", "schedule": 86400.0},
+    "purge-audit-events": {
+        "task": "vocapp.tenancy.tasks.purge_old_audit_events",
+        "schedule": 86400.0,
+    },
+    "resume-stalled-imports": {
+        "task": "vocapp.contacts.tasks.resume_stalled_imports",
+        "schedule": 60.0,
+    },
+    "purge-expired-data": {"task": "vocapp.contacts.tasks.purge_expired_data", "schedule": 86400.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -210,7 +219,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(DATA_DIR / "media"), help="Uploaded files (logos, imports)."))
+MEDIA_ROOT = Path(
+    env.str("MEDIA_ROOT", str(DATA_DIR / "media"), help="Uploaded files (logos, imports).")
+)
 MEDIA_URL = "/media/"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -221,6 +232,13 @@ STORAGES = {
 # Bodies above this answer 413 before they are read (RequestBodyLimitMiddleware).
 MAX_REQUEST_BODY_BYTES = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_BODY_BYTES
+IMPORT_UPLOAD_MAX_BYTES = env.int(
+    "IMPORT_UPLOAD_MAX_BYTES",
+    500 * 1024 * 1024,
+    help="Largest CSV file accepted by the import page, in bytes.",
+    minimum=1024,
+)
+LARGE_UPLOAD_PATHS = [r"^/o/[^/]+/imports/$"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Email ------------------------------------------------------------------------------------
@@ -237,7 +255,9 @@ ANYMAIL = {
     "POSTMARK_SERVER_TOKEN": env.str(
         "POSTMARK_SERVER_TOKEN", help="Postmark server token (with the Postmark backend)."
     ),
-    "MAILGUN_API_KEY": env.str("MAILGUN_API_KEY", help="Mailgun API key (with the Mailgun backend)."),
+    "MAILGUN_API_KEY": env.str(
+        "MAILGUN_API_KEY", help="Mailgun API key (with the Mailgun backend)."
+    ),
     "MAILGUN_SENDER_DOMAIN": env.str("MAILGUN_SENDER_DOMAIN", help="Mailgun sending domain."),
     "SENDGRID_API_KEY": env.str("SENDGRID_API_KEY", help="SendGrid API key (SendGrid backend)."),
     "WEBHOOK_SECRET": env.str(

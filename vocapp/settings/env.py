@@ -71,5 +71,7 @@ class Env:
         DECLARED[name] = Declared(name, "URL", help)
         if value and value.split("://", 1)[0] not in schemes:
             allowed = ", ".join(sorted(schemes))
-            raise ImproperlyConfigured(f"{name} must be a URL with one of: {allowed}; got {value!r}")
+            raise ImproperlyConfigured(
+                f"{name} must be a URL with one of: {allowed}; got {value!r}"
+            )
         return value

@@ -12,25 +12,44 @@ class TenancyConfig(AppConfig):
 
         from .models import ApiKey, Membership, Team
 
+        registry.navigation.register(registry.NavEntry("home", _("Home"), "tenancy:home", order=0))
         registry.navigation.register(
-            registry.NavEntry("home", _("Home"), "tenancy:home", order=0)
+            registry.NavEntry(
+                "settings",
+                _("Settings"),
+                "tenancy:settings",
+                capability="manage_organization",
+                order=900,
+                section="admin",
+            )
         )
-        registry.navigation.register(
-            registry.NavEntry("settings", _("Settings"), "tenancy:settings",
-                              capability="manage_organization", order=900, section="admin")
+        registry.setup_steps.register(
+            registry.SetupStep(
+                "members",
+                _("Invite your team (members)"),
+                lambda org: Membership.objects.filter(organization=org).count() - 1,
+                url_name="tenancy:members",
+                capability="manage_organization",
+                order=10,
+            )
         )
-        registry.setup_steps.register(registry.SetupStep(
-            "members", _("Invite your team (members)"),
-            lambda org: Membership.objects.filter(organization=org).count() - 1,
-            url_name="tenancy:members", capability="manage_organization", order=10,
-        ))
-        registry.setup_steps.register(registry.SetupStep(
-            "teams", _("Group agents into teams (teams)"),
-            lambda org: Team.objects.count(),
-            url_name="tenancy:teams", capability="manage_organization", order=20,
-        ))
-        registry.setup_steps.register(registry.SetupStep(
-            "api_keys", _("Connect your systems (active API keys)"),
-            lambda org: ApiKey.objects.filter(revoked_at__isnull=True).count(),
-            url_name="tenancy:api_keys", capability="manage_organization", order=30,
-        ))
+        registry.setup_steps.register(
+            registry.SetupStep(
+                "teams",
+                _("Group agents into teams (teams)"),
+                lambda org: Team.objects.count(),
+                url_name="tenancy:teams",
+                capability="manage_organization",
+                order=20,
+            )
+        )
+        registry.setup_steps.register(
+            registry.SetupStep(
+                "api_keys",
+                _("Connect your systems (active API keys)"),
+                lambda org: ApiKey.objects.filter(revoked_at__isnull=True).count(),
+                url_name="tenancy:api_keys",
+                capability="manage_organization",
+                order=30,
+            )
+        )

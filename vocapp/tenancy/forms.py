@@ -17,8 +17,8 @@ LOGO_MAX_SIDE = 512
 
 class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
-        label=_("Email address"), widget=forms.EmailInput(attrs={"autofocus": True,
-                                                                 "autocomplete": "email"})
+        label=_("Email address"),
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
     )
 
     def clean_username(self):
@@ -49,8 +49,11 @@ def reencode_logo(upload) -> SimpleUploadedFile:
 
 class OrganizationForm(forms.ModelForm):
     business_days = forms.TypedMultipleChoiceField(
-        label=_("Business days"), choices=WEEKDAYS, coerce=int,
-        widget=forms.CheckboxSelectMultiple, required=False,
+        label=_("Business days"),
+        choices=WEEKDAYS,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
     )
 
     class Meta:
@@ -69,6 +72,7 @@ class OrganizationForm(forms.ModelForm):
             "level_neutral_from",
             "level_enchantment_from",
             "minimum_n",
+            "retention_months",
         ]
         widgets = {
             "business_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
@@ -142,18 +146,23 @@ class TeamForm(forms.ModelForm):
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=100,
-                           help_text=_("What uses it, e.g. 'Shop back-office'."))
+    name = forms.CharField(
+        label=_("Name"), max_length=100, help_text=_("What uses it, e.g. 'Shop back-office'.")
+    )
     scopes = forms.MultipleChoiceField(
-        label=_("Scopes"), choices=ApiScope.choices, widget=forms.CheckboxSelectMultiple,
+        label=_("Scopes"),
+        choices=ApiScope.choices,
+        widget=forms.CheckboxSelectMultiple,
         initial=[ApiScope.INGEST],
     )
 
 
 class JoinForm(forms.Form):
     full_name = forms.CharField(label=_("Your name"), max_length=150)
-    password = forms.CharField(label=_("Choose a password"), widget=forms.PasswordInput(
-        attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(
+        label=_("Choose a password"),
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
 
     def __init__(self, *args, email, **kwargs):
         self.email = email

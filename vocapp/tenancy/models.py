@@ -45,6 +45,10 @@ def validate_time_zone(value):
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 
+def new_privacy_salt():
+    return secrets.token_hex(16)
+
+
 def default_business_days():
     return [0, 1, 2, 3, 4]
 
@@ -90,7 +94,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def get_short_name(self):
-        return (self.full_name.split(" ")[0] if self.full_name else self.email)
+        return self.full_name.split(" ")[0] if self.full_name else self.email
 
 
 class Organization(models.Model):
@@ -104,7 +108,9 @@ class Organization(models.Model):
     country = CountryField(_("country"), default="FR")
     currency = models.CharField(_("currency"), max_length=3, choices=CURRENCIES, default="EUR")
     default_locale = models.CharField(
-        _("default language"), max_length=8, choices=[("en", "English"), ("fr", "Français")],
+        _("default language"),
+        max_length=8,
+        choices=[("en", "English"), ("fr", "Français")],
         default="en",
     )
     business_days = models.JSONField(_("business days"), default=default_business_days)
@@ -123,6 +129,13 @@ class Organization(models.Model):
     minimum_n = models.PositiveIntegerField(
         _("minimum answers for a reliable score"), default=30, validators=[MinValueValidator(1)]
     )
+    retention_months = models.PositiveSmallIntegerField(
+        _("keep verbatims and inactive contacts (months)"),
+        default=36,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
+    # Salt of the hashed addresses kept after a GDPR erase (never shown, never rotated).
+    privacy_salt = models.CharField(max_length=64, default=new_privacy_salt, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -142,8 +155,10 @@ class Organization(models.Model):
             raise ValidationError(
                 {"level_enchantment_from": _("Enchantment must start above the neutral level.")}
             )
-        if self.business_opens_at and self.business_closes_at and (
-            self.business_opens_at >= self.business_closes_at
+        if (
+            self.business_opens_at
+            and self.business_closes_at
+            and (self.business_opens_at >= self.business_closes_at)
         ):
             raise ValidationError({"business_closes_at": _("Closing must come after opening.")})
 
@@ -174,11 +189,16 @@ class Membership(models.Model):
 class Team(TenantModel):
     name = models.CharField(_("name"), max_length=100)
     lead = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("lead"),
     )
-    members = models.ManyToManyField(User, blank=True, related_name="teams",
-                                     verbose_name=_("members"))
+    members = models.ManyToManyField(
+        User, blank=True, related_name="teams", verbose_name=_("members")
+    )
 
     class Meta:
         ordering = ["name"]

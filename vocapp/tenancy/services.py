@@ -50,15 +50,21 @@ def admin_count(organization) -> int:
 
 
 def change_role(actor, membership: Membership, role: str) -> Membership:
-    if membership.role == Role.ADMIN and role != Role.ADMIN and admin_count(
-        membership.organization
-    ) == 1:
+    if (
+        membership.role == Role.ADMIN
+        and role != Role.ADMIN
+        and admin_count(membership.organization) == 1
+    ):
         raise ValidationError(_("An organization keeps at least one admin."))
     old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
-    record_audit(actor, "member.role_changed", membership.organization,
-                 {"member": membership.user.email, "role": [old, role]})
+    record_audit(
+        actor,
+        "member.role_changed",
+        membership.organization,
+        {"member": membership.user.email, "role": [old, role]},
+    )
     return membership
 
 
@@ -89,8 +95,12 @@ def invite_member(actor, organization, *, email, role) -> MembershipInvite:
             invited_by=actor,
             expires_at=timezone.now() + MembershipInvite.VALIDITY,
         )
-    context = {"organization": organization, "inviter": actor, "url": join_url(token),
-               "role": invite.get_role_display()}
+    context = {
+        "organization": organization,
+        "inviter": actor,
+        "url": join_url(token),
+        "role": invite.get_role_display(),
+    }
     with override(organization.default_locale):
         subject = render_to_string("emails/member-invite-subject.txt", context).strip()
         body = render_to_string("emails/member-invite-body.txt", context)
@@ -114,8 +124,9 @@ def accept_invite(invite: MembershipInvite, user: User) -> Membership:
         organization=invite.organization, user=user, defaults={"role": invite.role}
     )
     MembershipInvite.objects.unscoped().filter(pk=invite.pk).update(accepted_at=timezone.now())
-    record_audit(user, "member.joined", invite.organization,
-                 {"member": user.email, "role": membership.role})
+    record_audit(
+        user, "member.joined", invite.organization, {"member": user.email, "role": membership.role}
+    )
     return membership
 
 
@@ -127,12 +138,16 @@ def revoke_invite(actor, invite: MembershipInvite) -> None:
 
 def save_team(actor, form) -> Team:
     creating = form.instance.pk is None
-    before = {} if creating else snapshot(Team.objects.get(pk=form.instance.pk),
-                                          ["name", "lead", "members"])
+    before = (
+        {}
+        if creating
+        else snapshot(Team.objects.get(pk=form.instance.pk), ["name", "lead", "members"])
+    )
     team = form.save()
     after = snapshot(team, ["name", "lead", "members"])
-    record_audit(actor, "team.created" if creating else "team.updated", team,
-                 changed_fields(before, after))
+    record_audit(
+        actor, "team.created" if creating else "team.updated", team, changed_fields(before, after)
+    )
     return team
 
 

@@ -9,16 +9,25 @@ organization_patterns = [
     path("settings/", settings.OrganizationSettingsView.as_view(), name="settings"),
     path("settings/members/", settings.MembersView.as_view(), name="members"),
     path("settings/members/<int:pk>/role/", settings.MemberRoleView.as_view(), name="member_role"),
-    path("settings/members/<int:pk>/remove/", settings.MemberRemoveView.as_view(),
-         name="member_remove"),
-    path("settings/invites/<int:pk>/revoke/", settings.InviteRevokeView.as_view(),
-         name="invite_revoke"),
+    path(
+        "settings/members/<int:pk>/remove/",
+        settings.MemberRemoveView.as_view(),
+        name="member_remove",
+    ),
+    path(
+        "settings/invites/<int:pk>/revoke/",
+        settings.InviteRevokeView.as_view(),
+        name="invite_revoke",
+    ),
     path("settings/teams/", settings.TeamsView.as_view(), name="teams"),
     path("settings/teams/<int:pk>/", settings.TeamEditView.as_view(), name="team_edit"),
     path("settings/teams/<int:pk>/delete/", settings.TeamDeleteView.as_view(), name="team_delete"),
     path("settings/api-keys/", settings.ApiKeysView.as_view(), name="api_keys"),
-    path("settings/api-keys/<int:pk>/revoke/", settings.ApiKeyRevokeView.as_view(),
-         name="api_key_revoke"),
+    path(
+        "settings/api-keys/<int:pk>/revoke/",
+        settings.ApiKeyRevokeView.as_view(),
+        name="api_key_revoke",
+    ),
     path("settings/audit/", settings.AuditLogView.as_view(), name="audit"),
 ]
 

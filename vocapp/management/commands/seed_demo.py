@@ -39,12 +39,14 @@ def seed_people(organization):
     users = {}
     for email, full_name, role in DEMO_PEOPLE:
         user = ensure_user(email, full_name)
-        Membership.objects.get_or_create(organization=organization, user=user,
-                                         defaults={"role": role})
+        Membership.objects.get_or_create(
+            organization=organization, user=user, defaults={"role": role}
+        )
         users[role] = users.get(role, []) + [user]
     with organization_scope(organization):
         team, _ = Team.objects.get_or_create(
-            organization=organization, name="After-sales",
+            organization=organization,
+            name="After-sales",
             defaults={"lead": users[Role.CX_MANAGER][0]},
         )
         team.members.add(*users[Role.AGENT], users[Role.CX_MANAGER][0])
@@ -60,8 +62,13 @@ class Command(BaseCommand):
         with transaction.atomic():
             organization, created = Organization.objects.get_or_create(
                 slug=DEMO_SLUG,
-                defaults={"name": "Maison Demo", "time_zone": "Europe/Paris", "country": "FR",
-                          "currency": "EUR", "default_locale": "en"},
+                defaults={
+                    "name": "Maison Demo",
+                    "time_zone": "Europe/Paris",
+                    "country": "FR",
+                    "currency": "EUR",
+                    "default_locale": "en",
+                },
             )
             seed_people(organization)
             rng = random.Random(RANDOM_SEED)  # noqa: S311  (demo data, not security)
@@ -70,5 +77,7 @@ class Command(BaseCommand):
                 for seeder in registry.demo_seeders:
                     seeder.seed(organization, rng=rng, today=today)
         state = "created" if created else "already there, completed"
-        self.stdout.write(f"Demo organization {state}: /o/{DEMO_SLUG}/ "
-                          f"(sign in as demo@example.com / {DEMO_PASSWORD})")
+        self.stdout.write(
+            f"Demo organization {state}: /o/{DEMO_SLUG}/ "
+            f"(sign in as demo@example.com / {DEMO_PASSWORD})"
+        )

@@ -70,9 +70,7 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         return api_key
 
     def check_rate(self, api_key: ApiKey) -> None:
-        result = rate_limit(
-            f"api-key:{api_key.pk}", limit=settings.API_KEY_RATE_LIMIT, window=60
-        )
+        result = rate_limit(f"api-key:{api_key.pk}", limit=settings.API_KEY_RATE_LIMIT, window=60)
         if not result.allowed:
             raise exceptions.Throttled(wait=result.retry_after)
 

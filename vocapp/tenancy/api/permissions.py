@@ -3,7 +3,8 @@ from rest_framework import exceptions, permissions
 
 class HasApiKeyScope(permissions.BasePermission):
     """Reads need the ``read`` scope; writes need the view's ``write_scope`` (``admin`` unless an
-    ingest endpoint says ``ingest``). The ``admin`` scope covers everything."""
+    ingest endpoint says ``ingest``); ``action_scopes`` overrides per action. The ``admin`` scope
+    covers everything."""
 
     def has_permission(self, request, view):
         api_key = request.auth
@@ -18,6 +19,9 @@ class HasApiKeyScope(permissions.BasePermission):
 
     @staticmethod
     def scope_needed(request, view) -> str:
+        by_action = getattr(view, "action_scopes", {})
+        if getattr(view, "action", None) in by_action:
+            return by_action[view.action]
         if request.method in permissions.SAFE_METHODS:
             return getattr(view, "read_scope", "read")
         return getattr(view, "write_scope", "admin")

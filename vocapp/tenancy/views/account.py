@@ -22,8 +22,9 @@ class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def post(self, request, *args, **kwargs):
-        result = rate_limit(f"login:{client_ip(request)}", limit=LOGIN_ATTEMPTS_PER_MINUTE,
-                            window=60)
+        result = rate_limit(
+            f"login:{client_ip(request)}", limit=LOGIN_ATTEMPTS_PER_MINUTE, window=60
+        )
         if not result.allowed:
             return too_many_requests(result.retry_after)
         return super().post(request, *args, **kwargs)
@@ -32,9 +33,7 @@ class LoginView(auth_views.LoginView):
 def pick_organization(request):
     if not request.user.is_authenticated:
         return redirect("login")
-    memberships = list(
-        Membership.objects.filter(user=request.user).select_related("organization")
-    )
+    memberships = list(Membership.objects.filter(user=request.user).select_related("organization"))
     if len(memberships) == 1:
         return redirect("tenancy:home", org_slug=memberships[0].organization.slug)
     return render(request, "tenancy/picker.html", {"memberships": memberships})
@@ -63,7 +62,8 @@ class JoinView(TemplateView):
         if not form.is_valid():
             return self.render_page(form)
         user = User.objects.create_user(
-            self.invite.email, form.cleaned_data["password"],
+            self.invite.email,
+            form.cleaned_data["password"],
             full_name=form.cleaned_data["full_name"],
         )
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -78,10 +78,12 @@ class JoinView(TemplateView):
         signed_in_as_invitee = (
             self.existing_user is not None and self.request.user == self.existing_user
         )
-        return self.render_to_response({
-            "invite": self.invite,
-            "organization": self.invite.organization,
-            "form": form if self.existing_user is None else None,
-            "existing_user": self.existing_user,
-            "signed_in_as_invitee": signed_in_as_invitee,
-        })
+        return self.render_to_response(
+            {
+                "invite": self.invite,
+                "organization": self.invite.organization,
+                "form": form if self.existing_user is None else None,
+                "existing_user": self.existing_user,
+                "signed_in_as_invitee": signed_in_as_invitee,
+            }
+        )

@@ -19,8 +19,9 @@ def setup_checklist(organization, membership):
             except NoReverseMatch:
                 url = None
         count = step.count(organization)
-        steps.append({"key": step.key, "label": step.label, "count": count, "done": count > 0,
-                      "url": url})
+        steps.append(
+            {"key": step.key, "label": step.label, "count": count, "done": count > 0, "url": url}
+        )
     return steps
 
 

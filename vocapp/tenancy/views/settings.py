@@ -40,9 +40,12 @@ class OrganizationSettingsView(AdminPageMixin, View):
         return redirect("tenancy:settings", org_slug=org_slug)
 
     def render_form(self, form, status=200):
-        return render(self.request, self.template_name,
-                      {"form": form, "organization": self.organization, "section": "organization"},
-                      status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {"form": form, "organization": self.organization, "section": "organization"},
+            status=status,
+        )
 
 
 class MembersView(AdminPageMixin, View):
@@ -62,21 +65,31 @@ class MembersView(AdminPageMixin, View):
     def render_page(self, form, status=200):
         memberships = (
             Membership.objects.filter(organization=self.organization)
-            .select_related("user").order_by("user__email")
+            .select_related("user")
+            .order_by("user__email")
         )
         rows = [(m, MembershipRoleForm(instance=m, prefix=f"m{m.pk}")) for m in memberships]
         invites = [i for i in MembershipInvite.objects.all() if i.is_pending]
-        return render(self.request, self.template_name, {
-            "organization": self.organization, "rows": rows, "invites": invites, "form": form,
-            "section": "members",
-        }, status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "organization": self.organization,
+                "rows": rows,
+                "invites": invites,
+                "form": form,
+                "section": "members",
+            },
+            status=status,
+        )
 
 
 def organization_membership(request, pk) -> Membership:
     """A membership of the request's organization; 404 for any other."""
     return get_object_or_404(
         Membership.objects.select_related("user", "organization"),
-        pk=pk, organization=request.organization,
+        pk=pk,
+        organization=request.organization,
     )
 
 
@@ -102,7 +115,9 @@ class MemberRemoveView(AdminPageMixin, View):
         membership = organization_membership(request, pk)
         try:
             services.remove_member(request.user, membership)
-            messages.success(request, _("%(email)s was removed.") % {"email": membership.user.email})
+            messages.success(
+                request, _("%(email)s was removed.") % {"email": membership.user.email}
+            )
         except ValidationError as error:
             messages.error(request, error.messages[0])
         return redirect("tenancy:members", org_slug=org_slug)
@@ -123,8 +138,11 @@ class TeamsView(AdminPageMixin, View):
         return self.render_page(TeamForm(organization=self.organization))
 
     def post(self, request, org_slug):
-        form = TeamForm(request.POST, organization=self.organization,
-                        instance=Team(organization=self.organization))
+        form = TeamForm(
+            request.POST,
+            organization=self.organization,
+            instance=Team(organization=self.organization),
+        )
         if not form.is_valid():
             return self.render_page(form, status=400)
         services.save_team(request.user, form)
@@ -133,9 +151,17 @@ class TeamsView(AdminPageMixin, View):
 
     def render_page(self, form, status=200):
         teams = Team.objects.select_related("lead").prefetch_related("members")
-        return render(self.request, self.template_name, {
-            "organization": self.organization, "teams": teams, "form": form, "section": "teams",
-        }, status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "organization": self.organization,
+                "teams": teams,
+                "form": form,
+                "section": "teams",
+            },
+            status=status,
+        )
 
 
 class TeamEditView(AdminPageMixin, View):
@@ -155,9 +181,17 @@ class TeamEditView(AdminPageMixin, View):
         return redirect("tenancy:teams", org_slug=org_slug)
 
     def render_page(self, team, form, status=200):
-        return render(self.request, self.template_name, {
-            "organization": self.organization, "team": team, "form": form, "section": "teams",
-        }, status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "organization": self.organization,
+                "team": team,
+                "form": form,
+                "section": "teams",
+            },
+            status=status,
+        )
 
 
 class TeamDeleteView(AdminPageMixin, View):
@@ -179,7 +213,9 @@ class ApiKeysView(AdminPageMixin, View):
         if not form.is_valid():
             return self.render_page(form, status=400)
         api_key, full_key = services.create_api_key(
-            request.user, self.organization, name=form.cleaned_data["name"],
+            request.user,
+            self.organization,
+            name=form.cleaned_data["name"],
             scopes=form.cleaned_data["scopes"],
         )
         # Rendered, not redirected: the full key exists only in this one response.
@@ -188,10 +224,18 @@ class ApiKeysView(AdminPageMixin, View):
         return response
 
     def render_page(self, form, status=200, **extra):
-        return render(self.request, self.template_name, {
-            "organization": self.organization, "keys": ApiKey.objects.select_related("created_by"),
-            "form": form, "section": "api_keys", **extra,
-        }, status=status)
+        return render(
+            self.request,
+            self.template_name,
+            {
+                "organization": self.organization,
+                "keys": ApiKey.objects.select_related("created_by"),
+                "form": form,
+                "section": "api_keys",
+                **extra,
+            },
+            status=status,
+        )
 
 
 class ApiKeyRevokeView(AdminPageMixin, View):

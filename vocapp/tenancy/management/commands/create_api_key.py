@@ -9,8 +9,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("slug")
-        parser.add_argument("--scopes", default="ingest",
-                            help="Comma-separated: ingest, read, admin (default: ingest).")
+        parser.add_argument(
+            "--scopes",
+            default="ingest",
+            help="Comma-separated: ingest, read, admin (default: ingest).",
+        )
         parser.add_argument("--name", default="Command line")
 
     def handle(self, *args, slug, scopes, name, **options):

@@ -22,8 +22,12 @@ class Command(BaseCommand):
             raise CommandError(f"An organization with the slug {slug!r} already exists.")
         try:
             organization = create_organization(
-                slug=slug, name=name, admin_email=admin_email, admin_password=admin_password,
-                time_zone=options["time_zone"], country=options["country"],
+                slug=slug,
+                name=name,
+                admin_email=admin_email,
+                admin_password=admin_password,
+                time_zone=options["time_zone"],
+                country=options["country"],
                 default_locale=options["locale"],
             )
         except ValidationError as error:

@@ -1,0 +1,219 @@
+"""Upserting contacts by ``external_id``: one code path for the API, bulk requests and imports.
+
+Semantics (ARCHITECTURE.md): an absent field is unchanged, an explicit null clears it, and an
+opt-out is never cleared by an upsert. Attributes merge key by key (a null value removes that
+key; ``"attributes": null`` clears them all). A batch costs a bounded number of queries whatever
+its size: rows are validated in memory, then existing contacts, opted-out addresses and
+suppressed identities are each fetched in one query per chunk, and writes go in bulk.
+"""
+
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from vocapp.tenancy.scope import require_organization
+
+from .models import (
+    AddressOptOut,
+    AttributeDefinition,
+    Channel,
+    Contact,
+    OptOutSource,
+    SuppressedIdentity,
+    address_digest,
+)
+from .validation import clean_row
+
+CHUNK = 1000
+PLAIN_FIELDS = ("email", "phone", "first_name", "locale", "time_zone")
+
+
+@dataclass
+class RowResult:
+    index: int
+    external_id: str | None
+    status: str  # created, updated, unchanged or rejected
+    errors: dict = field(default_factory=dict)
+    contact: Contact | None = None
+
+    def as_dict(self):
+        return {
+            "index": self.index,
+            "external_id": self.external_id,
+            "status": self.status,
+            "errors": self.errors,
+        }
+
+
+def attribute_kinds() -> dict:
+    return dict(AttributeDefinition.objects.values_list("name", "kind"))
+
+
+def upsert_contacts(rows: list, *, source: str = OptOutSource.API) -> list[RowResult]:
+    """Validate and store ``rows`` (dicts) for the organization in scope; one result per row."""
+    organization = require_organization()
+    kinds = attribute_kinds()
+    region = organization.country.code or "FR"
+    results, accepted, seen = [], [], {}
+    for index, raw in enumerate(rows):
+        clean = clean_row(raw, region=region, definitions=kinds)
+        external_id = clean.values.get("external_id")
+        if external_id in seen and not clean.errors:
+            clean.add_error(
+                "external_id", f"appears twice in this request (row {seen[external_id]})."
+            )
+        result = RowResult(
+            index, external_id if isinstance(external_id, str) else None, "rejected", clean.errors
+        )
+        results.append(result)
+        if not clean.errors:
+            seen[external_id] = index
+            accepted.append((result, clean.values))
+    for start in range(0, len(accepted), CHUNK):
+        store_chunk(organization, accepted[start : start + CHUNK], source)
+    return results
+
+
+@transaction.atomic
+def store_chunk(organization, chunk, source) -> None:
+    now = timezone.now()
+    existing = {
+        contact.external_id: contact
+        for contact in Contact.objects.filter(external_id__in=[v["external_id"] for _, v in chunk])
+    }
+    opted_out = opted_out_addresses(chunk, existing)
+    suppressed = suppressed_digests(organization, chunk)
+    to_create, to_update, new_opt_outs, update_fields = [], [], [], set()
+    for result, values in chunk:
+        contact = existing.get(values["external_id"])
+        created = contact is None
+        if created:
+            contact = Contact(organization=organization, external_id=values["external_id"])
+        changed = apply_values(contact, values, now)
+        changed |= apply_standing_opt_outs(contact, opted_out, suppressed, organization, now)
+        new_opt_outs += requested_opt_outs(organization, contact, values, source)
+        contact.last_seen_at = now
+        result.contact = contact
+        if created:
+            result.status = "created"
+            to_create.append(contact)
+        else:
+            result.status = "updated" if changed else "unchanged"
+            update_fields |= changed
+            to_update.append(contact)
+    Contact.objects.bulk_create(to_create, batch_size=CHUNK)
+    if to_update:
+        Contact.objects.bulk_update(
+            to_update, sorted(update_fields | {"last_seen_at", "updated_at"}), batch_size=CHUNK
+        )
+    if new_opt_outs:
+        AddressOptOut.objects.bulk_create(new_opt_outs, ignore_conflicts=True)
+
+
+def apply_values(contact: Contact, values: dict, now) -> set:
+    """Set the provided fields on ``contact``; return the names of the fields that changed."""
+    changed = set()
+    for name in PLAIN_FIELDS:
+        if name in values and getattr(contact, name) != values[name]:
+            setattr(contact, name, values[name])
+            changed.add(name)
+    if "attributes" in values:
+        merged = merge_attributes(contact.attributes, values["attributes"])
+        if merged != contact.attributes:
+            contact.attributes = merged
+            changed.add("attributes")
+    for channel in Channel.values:
+        consent = values.get(f"{channel}_consent", "absent")
+        current = getattr(contact, f"{channel}_consent_at")
+        if consent is True and current is None:
+            setattr(contact, f"{channel}_consent_at", now)
+            changed.add(f"{channel}_consent_at")
+        elif consent in (False, None) and current is not None:
+            setattr(contact, f"{channel}_consent_at", None)
+            changed.add(f"{channel}_consent_at")
+        if values.get(f"{channel}_opted_out") is True and not contact.is_opted_out(channel):
+            setattr(contact, f"{channel}_opted_out_at", now)
+            changed.add(f"{channel}_opted_out_at")
+    if changed:
+        contact.updated_at = now
+    return changed
+
+
+def merge_attributes(current: dict, update: dict | None) -> dict:
+    if update is None:
+        return {}
+    merged = dict(current)
+    for name, value in update.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    return merged
+
+
+def opted_out_addresses(chunk, existing) -> set:
+    emails, phones = set(), set()
+    for _, values in chunk:
+        contact = existing.get(values["external_id"])
+        email = values.get("email", contact.email if contact else "")
+        phone = values.get("phone", contact.phone if contact else "")
+        if email:
+            emails.add(email)
+        if phone:
+            phones.add(phone)
+    if not emails and not phones:
+        return set()
+    rows = AddressOptOut.objects.filter(address__in=emails | phones).values_list(
+        "channel", "address"
+    )
+    return set(rows)
+
+
+def identity_digests(organization, contact_values: dict) -> dict:
+    return {
+        kind: address_digest(organization, contact_values[kind])
+        for kind in ("email", "phone", "external_id")
+        if contact_values.get(kind)
+    }
+
+
+def suppressed_digests(organization, chunk) -> set:
+    digests = set()
+    for _, values in chunk:
+        digests |= set(identity_digests(organization, values).values())
+    if not digests:
+        return set()
+    return set(
+        SuppressedIdentity.objects.filter(digest__in=digests).values_list("digest", flat=True)
+    )
+
+
+def apply_standing_opt_outs(contact, opted_out, suppressed, organization, now) -> set:
+    """Carry address-level opt-outs and GDPR suppressions onto the contact."""
+    changed = set()
+    identities = {
+        "email": contact.email,
+        "phone": contact.phone,
+        "external_id": contact.external_id,
+    }
+    erased_before = bool(set(identity_digests(organization, identities).values()) & suppressed)
+    for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)):
+        blocked = erased_before or (address and (channel.value, address) in opted_out)
+        if blocked and not contact.is_opted_out(channel):
+            setattr(contact, f"{channel}_opted_out_at", now)
+            changed.add(f"{channel}_opted_out_at")
+    return changed
+
+
+def requested_opt_outs(organization, contact, values, source) -> list:
+    """Address-level opt-outs for the channels a row asked to opt out of."""
+    rows = []
+    for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)):
+        if values.get(f"{channel}_opted_out") is True and address:
+            rows.append(
+                AddressOptOut(
+                    organization=organization, channel=channel, address=address, source=source
+                )
+            )
+    return rows
