@@ -86,7 +86,7 @@ class Contact(TenantModel):
 
     def __str__(self):
         if self.erased_at:
-            return _("[erased contact]")
+            return str(_("[erased contact]"))
         return self.first_name or self.email or self.phone or self.external_id
 
     def is_opted_out(self, channel: str) -> bool:

@@ -82,31 +82,42 @@ def store_chunk(organization, chunk, source) -> None:
         contact.external_id: contact
         for contact in Contact.objects.filter(external_id__in=[v["external_id"] for _, v in chunk])
     }
-    opted_out = opted_out_addresses(chunk, existing)
-    suppressed = suppressed_digests(organization, chunk)
-    to_create, to_update, new_opt_outs, update_fields = [], [], [], set()
+    staged = []  # (result, values, contact, created, changed fields)
     for result, values in chunk:
         contact = existing.get(values["external_id"])
         created = contact is None
         if created:
             contact = Contact(organization=organization, external_id=values["external_id"])
-        changed = apply_values(contact, values, now)
-        changed |= apply_standing_opt_outs(contact, opted_out, suppressed, organization, now)
+        staged.append((result, values, contact, created, apply_values(contact, values, now)))
+    # Standing opt-outs and suppressions apply to each contact's identity after the update.
+    contacts = [contact for _, _, contact, _, _ in staged]
+    digests = {id(c): identity_digests(organization, c) for c in contacts}
+    opted_out = opted_out_addresses(contacts)
+    suppressed = suppressed_digests(digests.values())
+    to_create, to_update, seen_ids, new_opt_outs, update_fields = [], [], [], [], set()
+    for result, values, contact, created, changed in staged:
+        erased_before = bool(digests[id(contact)] & suppressed)
+        changed |= apply_standing_opt_outs(contact, opted_out, erased_before, now)
         new_opt_outs += requested_opt_outs(organization, contact, values, source)
         contact.last_seen_at = now
         result.contact = contact
         if created:
             result.status = "created"
             to_create.append(contact)
-        else:
-            result.status = "updated" if changed else "unchanged"
+            continue
+        seen_ids.append(contact.pk)
+        result.status = "updated" if changed else "unchanged"
+        if changed:
             update_fields |= changed
             to_update.append(contact)
     Contact.objects.bulk_create(to_create, batch_size=CHUNK)
     if to_update:
         Contact.objects.bulk_update(
-            to_update, sorted(update_fields | {"last_seen_at", "updated_at"}), batch_size=CHUNK
+            to_update, sorted(update_fields | {"updated_at"}), batch_size=CHUNK
         )
+    if seen_ids:
+        # One UPDATE for every row mentioned, changed or not (retention counts from here).
+        Contact.objects.filter(pk__in=seen_ids).update(last_seen_at=now)
     if new_opt_outs:
         AddressOptOut.objects.bulk_create(new_opt_outs, ignore_conflicts=True)
 
@@ -152,36 +163,26 @@ def merge_attributes(current: dict, update: dict | None) -> dict:
     return merged
 
 
-def opted_out_addresses(chunk, existing) -> set:
-    emails, phones = set(), set()
-    for _, values in chunk:
-        contact = existing.get(values["external_id"])
-        email = values.get("email", contact.email if contact else "")
-        phone = values.get("phone", contact.phone if contact else "")
-        if email:
-            emails.add(email)
-        if phone:
-            phones.add(phone)
-    if not emails and not phones:
+def opted_out_addresses(contacts) -> set:
+    """(channel, address) pairs among these contacts' addresses that are opted out."""
+    addresses = {c.email for c in contacts if c.email} | {c.phone for c in contacts if c.phone}
+    if not addresses:
         return set()
-    rows = AddressOptOut.objects.filter(address__in=emails | phones).values_list(
-        "channel", "address"
+    return set(
+        AddressOptOut.objects.filter(address__in=addresses).values_list("channel", "address")
     )
-    return set(rows)
 
 
-def identity_digests(organization, contact_values: dict) -> dict:
+def identity_digests(organization, contact) -> set:
     return {
-        kind: address_digest(organization, contact_values[kind])
-        for kind in ("email", "phone", "external_id")
-        if contact_values.get(kind)
+        address_digest(organization, value)
+        for value in (contact.email, contact.phone, contact.external_id)
+        if value
     }
 
 
-def suppressed_digests(organization, chunk) -> set:
-    digests = set()
-    for _, values in chunk:
-        digests |= set(identity_digests(organization, values).values())
+def suppressed_digests(digest_sets) -> set:
+    digests = set().union(*digest_sets)
     if not digests:
         return set()
     return set(
@@ -189,15 +190,9 @@ def suppressed_digests(organization, chunk) -> set:
     )
 
 
-def apply_standing_opt_outs(contact, opted_out, suppressed, organization, now) -> set:
+def apply_standing_opt_outs(contact, opted_out, erased_before, now) -> set:
     """Carry address-level opt-outs and GDPR suppressions onto the contact."""
     changed = set()
-    identities = {
-        "email": contact.email,
-        "phone": contact.phone,
-        "external_id": contact.external_id,
-    }
-    erased_before = bool(set(identity_digests(organization, identities).values()) & suppressed)
     for channel, address in ((Channel.EMAIL, contact.email), (Channel.SMS, contact.phone)):
         blocked = erased_before or (address and (channel.value, address) in opted_out)
         if blocked and not contact.is_opted_out(channel):
