@@ -10,6 +10,7 @@ class TenancyConfig(AppConfig):
     def ready(self):
         from vocapp import registry
 
+        from .api import schema  # noqa: F401  (registers the OpenAPI auth scheme)
         from .models import ApiKey, Membership, Team
 
         registry.navigation.register(registry.NavEntry("home", _("Home"), "tenancy:home", order=0))
