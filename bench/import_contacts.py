@@ -28,14 +28,19 @@ sys.path.insert(0, {root!r})
 django.setup()
 """
 
-BASELINE = SETUP + """
+BASELINE = (
+    SETUP
+    + """
 import csv
 with open({csv_path!r}, newline="", encoding="utf-8") as handle:
     rows = sum(1 for _ in csv.reader(handle))
 print(rows)
 """
+)
 
-IMPORT = SETUP + """
+IMPORT = (
+    SETUP
+    + """
 from django.core.files import File
 from vocapp.contacts.imports import run_import_job
 from vocapp.contacts.models import ImportJob, ImportStatus
@@ -54,6 +59,7 @@ with organization_scope(organization):
     job = run_import_job(job.pk)
     print(job.status, job.created_count, job.rejected_count)
 """
+)
 
 
 def write_csv(path: Path, rows: int) -> None:
@@ -61,16 +67,23 @@ def write_csv(path: Path, rows: int) -> None:
         writer = csv.writer(handle)
         writer.writerow(["external_id", "email", "phone", "first_name", "tier"])
         for index in range(rows):
-            writer.writerow([f"B{index}", f"customer{index}@example.com",
-                             f"+336{10000000 + index % 89999999:08d}", "Camille",
-                             ("gold", "silver", "standard")[index % 3]])
+            writer.writerow(
+                [
+                    f"B{index}",
+                    f"customer{index}@example.com",
+                    f"+336{10000000 + index % 89999999:08d}",
+                    "Camille",
+                    ("gold", "silver", "standard")[index % 3],
+                ]
+            )
 
 
 def run_measured(code: str, env: dict) -> tuple[float, float, str]:
     """(seconds, peak MB, stdout) of ``code`` run in a fresh interpreter."""
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, text=True
+    )
     peak_kb = 0
     status_path = Path(f"/proc/{process.pid}/status")
     while process.poll() is None:
@@ -91,14 +104,23 @@ def prepare_database(env: dict) -> None:
     manage = [sys.executable, str(ROOT / "manage.py")]
     subprocess.run([*manage, "migrate", "-v0"], env=env, check=True)
     subprocess.run([*manage, "createcachetable"], env=env, check=True)
-    subprocess.run([*manage, "shell", "-c", textwrap.dedent("""
+    subprocess.run(
+        [
+            *manage,
+            "shell",
+            "-c",
+            textwrap.dedent("""
         from vocapp.tenancy.models import Organization
         from vocapp.contacts.models import AttributeDefinition
         from vocapp.tenancy.scope import organization_scope
         org, _ = Organization.objects.get_or_create(slug="bench", defaults={"name": "Bench"})
         with organization_scope(org):
             AttributeDefinition.objects.get_or_create(organization=org, name="tier")
-    """)], env=env, check=True)
+    """),
+        ],
+        env=env,
+        check=True,
+    )
 
 
 def main():
@@ -109,8 +131,12 @@ def main():
 
     with tempfile.TemporaryDirectory(prefix="vocbench-") as folder:
         data_dir = Path(folder)
-        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "vocapp.settings.dev",
-               "VOC_DATA_DIR": str(data_dir), "DEBUG": "false"}
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "vocapp.settings.dev",
+            "VOC_DATA_DIR": str(data_dir),
+            "DEBUG": "false",
+        }
         env.pop("REDIS_URL", None)
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
@@ -122,15 +148,19 @@ def main():
         size_mb = csv_path.stat().st_size / 1e6
 
         base_s, base_mb, _ = run_measured(
-            BASELINE.format(root=str(ROOT), csv_path=str(csv_path)), env)
+            BASELINE.format(root=str(ROOT), csv_path=str(csv_path)), env
+        )
         import_s, import_mb, result = run_measured(
-            IMPORT.format(root=str(ROOT), csv_path=str(csv_path)), env)
+            IMPORT.format(root=str(ROOT), csv_path=str(csv_path)), env
+        )
 
     database = "PostgreSQL" if args.database_url else "SQLite (embedded)"
     print(f"rows: {args.rows:,}  file: {size_mb:.0f} MB  database: {database}")
     print(f"baseline (read the CSV only): {base_s:7.1f} s  peak {base_mb:6.1f} MB")
-    print(f"import (real job):            {import_s:7.1f} s  peak {import_mb:6.1f} MB  "
-          f"{args.rows / import_s:,.0f} rows/s  result: {result}")
+    print(
+        f"import (real job):            {import_s:7.1f} s  peak {import_mb:6.1f} MB  "
+        f"{args.rows / import_s:,.0f} rows/s  result: {result}"
+    )
     verdict = "OK" if import_mb < TARGET_MB else "OVER TARGET"
     print(f"target: peak < {TARGET_MB} MB -> {verdict}")
     return 0 if import_mb < TARGET_MB else 1

@@ -3,7 +3,7 @@
 import environ
 
 from .base import *  # noqa: F403
-from .base import CELERY_BEAT_SCHEDULE, DATA_DIR, env
+from .base import CELERY_BEAT_SCHEDULE, DATA_DIR, STATIC_ROOT, env
 
 DATABASE_URL = env.url(
     "TEST_DATABASE_URL",
@@ -48,3 +48,8 @@ MEDIA_ROOT = DATA_DIR / "test-media"
 DEBUG = False
 
 ENVIRONMENT = "test"
+
+# Browser tests are served by the live server without collectstatic: find static files in place.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
