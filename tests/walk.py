@@ -279,6 +279,102 @@ def make_import_job(world, organization):
     return job
 
 
+def make_member_user(world, organization):
+    """A user who is a member of the organization (a touchpoint's owner)."""
+    return world.manager if organization == world.org else world.outsider
+
+
+def make_persona(world, organization):
+    from journeys.models import Persona
+
+    return Persona.objects.create(
+        name=_label(world, organization, "persona"),
+        description=_label(world, organization, "description"),
+        goals=_label(world, organization, "goals"),
+        segment=world.get("segment", organization),
+    )
+
+
+def make_journey(world, organization):
+    from journeys.models import Journey
+
+    return Journey.objects.create(
+        name=_label(world, organization, "journey"),
+        description=_label(world, organization, "description"),
+        persona=world.get("persona", organization),
+    )
+
+
+def make_stage(world, organization):
+    from journeys.models import Stage
+
+    return Stage.objects.create(
+        journey=world.get("journey", organization), name=_label(world, organization, "stage")
+    )
+
+
+def make_touchpoint(world, organization):
+    from journeys.models import Touchpoint
+
+    return Touchpoint.objects.create(
+        stage=world.get("stage", organization),
+        name=_label(world, organization, "touchpoint"),
+        key=_slug_label(world, organization, "touchpoint"),
+        goal=_label(world, organization, "goal"),
+        is_moment_of_truth=True,
+        owner=make_member_user(world, organization),
+    )
+
+
+def make_survey(world, organization):
+    from surveys.content import Content
+    from surveys.versioning import create_survey
+
+    return create_survey(
+        None,
+        name=_label(world, organization, "survey"),
+        description=_label(world, organization, "description"),
+        content=Content(
+            intro={"en": _label(world, organization, "intro")},
+            thank_you={"en": _label(world, organization, "thanks")},
+            questions=[
+                {"key": "nps", "kind": "nps", "texts": {"en": _label(world, organization, "nps")}},
+                {
+                    "key": "why",
+                    "kind": "text",
+                    "texts": {"en": _label(world, organization, "why")},
+                    "show_if_score_min": 0,
+                    "show_if_score_max": 6,
+                },
+            ],
+        ),
+    )
+
+
+def make_listening_rule(world, organization):
+    from surveys.models import ListeningRule
+
+    return ListeningRule.objects.create(
+        touchpoint=world.get("touchpoint", organization),
+        survey=world.get("survey", organization),
+        segment=world.get("segment", organization),
+        channels=["sms", "email"],
+    )
+
+
+def make_campaign(world, organization):
+    from surveys.models import Campaign
+
+    return Campaign.objects.create(
+        name=_label(world, organization, "campaign"),
+        survey=world.get("survey", organization),
+        segment=world.get("segment", organization),
+        channels=["email"],
+        starts_on=timezone.localdate(),
+        repeat_every_days=182,
+    )
+
+
 def make_audit_event(world, organization):
     from vocapp.tenancy.audit import record_audit
 
@@ -298,6 +394,14 @@ KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "segment": make_segment,
     "attribute": make_attribute,
     "import_job": make_import_job,
+    "member_user": make_member_user,
+    "persona": make_persona,
+    "journey": make_journey,
+    "stage": make_stage,
+    "touchpoint": make_touchpoint,
+    "survey": make_survey,
+    "listening_rule": make_listening_rule,
+    "campaign": make_campaign,
 }
 
 # URL kwarg holding an object id -> {url name -> kind}. Later issues add their pages here.
@@ -317,6 +421,29 @@ OBJECT_KWARGS: dict[str, dict[str, str]] = {
         "contacts:import_detail": "import_job",
         "contacts:import_progress": "import_job",
         "contacts:import_rejections": "import_job",
+        "journeys:map": "journey",
+        "journeys:edit": "journey",
+        "journeys:archive": "journey",
+        "journeys:stage_new": "journey",
+        "journeys:stage_order": "journey",
+        "journeys:stage_edit": "stage",
+        "journeys:stage_move": "stage",
+        "journeys:stage_archive": "stage",
+        "journeys:touchpoint_new": "stage",
+        "journeys:touchpoint_order": "stage",
+        "journeys:touchpoint": "touchpoint",
+        "journeys:touchpoint_edit": "touchpoint",
+        "journeys:touchpoint_move": "touchpoint",
+        "journeys:touchpoint_archive": "touchpoint",
+        "journeys:persona_edit": "persona",
+        "journeys:persona_archive": "persona",
+        "surveys:edit": "survey",
+        "surveys:preview": "survey",
+        "surveys:archive": "survey",
+        "surveys:rule_edit": "listening_rule",
+        "surveys:rule_archive": "listening_rule",
+        "surveys:campaign_edit": "campaign",
+        "surveys:campaign_archive": "campaign",
     },
 }
 
@@ -325,6 +452,13 @@ API_KINDS: dict[str, str] = {
     "contact": "contact",
     "contact-attribute": "attribute",
     "segment": "segment",
+    "persona": "persona",
+    "journey": "journey",
+    "stage": "stage",
+    "touchpoint": "touchpoint",
+    "survey": "survey",
+    "listening-rule": "listening_rule",
+    "campaign": "campaign",
 }
 
 # Model label -> kind (for foreign-key fields of serializers and forms).
@@ -337,6 +471,14 @@ MODEL_KINDS: dict[str, str] = {
     "contacts.segment": "segment",
     "contacts.attributedefinition": "attribute",
     "contacts.importjob": "import_job",
+    "tenancy.user": "member_user",
+    "journeys.persona": "persona",
+    "journeys.journey": "journey",
+    "journeys.stage": "stage",
+    "journeys.touchpoint": "touchpoint",
+    "surveys.survey": "survey",
+    "surveys.listeningrule": "listening_rule",
+    "surveys.campaign": "campaign",
 }
 
 
@@ -441,6 +583,40 @@ TENANT_PAGES: dict[str, Page] = {
     "contacts:import_detail": Page(get="configure", post="configure"),
     "contacts:import_progress": Page(get="configure"),
     "contacts:import_rejections": Page(get="configure", html=False),
+    "journeys:list": Page(get="view"),
+    "journeys:new": Page(get="configure", post="configure"),
+    "journeys:from_template": Page(get=None, post="configure"),
+    "journeys:map": Page(get="view"),
+    "journeys:edit": Page(get="configure", post="configure"),
+    "journeys:archive": Page(get=None, post="configure"),
+    "journeys:stage_new": Page(get="configure", post="configure"),
+    "journeys:stage_order": Page(get=None, post="configure"),
+    "journeys:stage_edit": Page(get="configure", post="configure"),
+    "journeys:stage_move": Page(get=None, post="configure"),
+    "journeys:stage_archive": Page(get=None, post="configure"),
+    "journeys:touchpoint_new": Page(get="configure", post="configure"),
+    "journeys:touchpoint_order": Page(get=None, post="configure"),
+    "journeys:touchpoint": Page(get="view"),
+    "journeys:touchpoint_edit": Page(get="configure", post="configure"),
+    "journeys:touchpoint_move": Page(get=None, post="configure"),
+    "journeys:touchpoint_archive": Page(get=None, post="configure"),
+    "journeys:personas": Page(get="view"),
+    "journeys:persona_new": Page(get="configure", post="configure"),
+    "journeys:persona_edit": Page(get="configure", post="configure"),
+    "journeys:persona_archive": Page(get=None, post="configure"),
+    "surveys:list": Page(get="view"),
+    "surveys:new": Page(get="configure", post="configure"),
+    "surveys:edit": Page(get="view", post="configure"),
+    "surveys:preview": Page(get="view", post="configure"),
+    "surveys:archive": Page(get=None, post="configure"),
+    "surveys:rules": Page(get="view"),
+    "surveys:rule_new": Page(get="configure", post="configure"),
+    "surveys:rule_edit": Page(get="view", post="configure"),
+    "surveys:rule_archive": Page(get=None, post="configure"),
+    "surveys:campaigns": Page(get="view"),
+    "surveys:campaign_new": Page(get="configure", post="configure"),
+    "surveys:campaign_edit": Page(get="view", post="configure"),
+    "surveys:campaign_archive": Page(get=None, post="configure"),
 }
 
 # Pages any visitor may open, and why that is safe.

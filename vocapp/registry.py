@@ -139,6 +139,19 @@ class DemoSeeder:
     order: int = 100
 
 
+@dataclass(frozen=True)
+class TouchpointAnnotation:
+    """Short lines shown on touchpoint cards of the journey map by an app to the right.
+
+    ``annotate(organization, touchpoint_ids)`` returns ``{touchpoint_id: [text, ...]}``, e.g. how
+    each touchpoint is listened to (surveys) or its score (dashboards), in one query per app.
+    """
+
+    key: str
+    annotate: Callable[[Any, list[int]], dict[int, list[str]]]
+    order: int = 100
+
+
 navigation: Registry[NavEntry] = Registry("navigation")
 dashboard_panels: Registry[Panel] = Registry("dashboard panels")
 case_context_panels: Registry[Panel] = Registry("case-context panels")
@@ -149,3 +162,4 @@ setup_steps: Registry[SetupStep] = Registry("set-up steps")
 demo_seeders: Registry[DemoSeeder] = Registry("demo seeders")
 retention_purgers: Registry[RetentionPurger] = Registry("retention purgers")
 contact_panels: Registry[Panel] = Registry("contact profile panels")
+touchpoint_annotations: Registry[TouchpointAnnotation] = Registry("touchpoint annotations")

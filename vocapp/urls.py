@@ -40,6 +40,8 @@ urlpatterns = [
     path("api/v1/", include(("vocapp.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
     path("o/<slug:org_slug>/", include("vocapp.contacts.urls")),
+    path("o/<slug:org_slug>/", include("journeys.urls")),
+    path("o/<slug:org_slug>/", include("surveys.urls")),
     path("", include("vocapp.tenancy.urls")),
 ]
 

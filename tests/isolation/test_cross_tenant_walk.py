@@ -352,7 +352,14 @@ def test_it_answers_plain_api_paths_for_the_keys_own_organization(world, api_cli
 
 def test_it_refuses_a_filter_on_another_organizations_object(world, api_client_for):
     """List parameters that name an object (``?segment=``): A's id answers like a missing id."""
-    filters = {"segment": "segment"}  # query parameter -> kind; later issues add theirs
+    # query parameter -> kind; later issues add theirs
+    filters = {
+        "segment": "segment",
+        "journey": "journey",
+        "stage": "stage",
+        "touchpoint": "touchpoint",
+        "survey": "survey",
+    }
     client = api_client_for(world.other)
     checked = 0
     for route in api_routes():
