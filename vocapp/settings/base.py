@@ -267,17 +267,6 @@ ANYMAIL = {
     ),
 }
 
-# --- SMS --------------------------------------------------------------------------------------
-SMS_BACKEND = env.str(
-    "SMS_BACKEND",
-    "vocapp.messaging.sms.ConsoleBackend",
-    help="SMS backend: vocapp.messaging.sms.TwilioBackend in production.",
-)
-TWILIO_ACCOUNT_SID = env.str(
-    "TWILIO_ACCOUNT_SID", help="The platform's Twilio account (serves shared sender numbers)."
-)
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", help="Auth token of TWILIO_ACCOUNT_SID.")
-
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", help="Level of the application logs (DEBUG, INFO, ...).")
 LOGGING = {
