@@ -6,6 +6,7 @@ to locale/fr fails the suite instead of reaching a French user in English. The c
 never written to.
 """
 
+import os
 import re
 import shlex
 import shutil
@@ -24,8 +25,8 @@ from django.utils import translation
 ROOT = Path(settings.BASE_DIR)
 PO = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
 MO = PO.with_suffix(".mo")
-# Never copied: the extraction ignores them anyway (see the Makefile) and some are large.
-NOT_SOURCES = {".git", ".venv", "var", "tests", "bench", "node_modules", "locale"}
+# Not copied: the catalogue (the copy is extracted into an empty one) and what is not source.
+NOT_SOURCES = {".git", ".venv", "var", "node_modules", "locale"}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sdif]|%[sdif]|\{\w*\}")
 HTML_TAG = re.compile(r"</?(?:a|abbr|b|br|code|em|i|kbd|p|small|span|strong)\b[^>]*>")
 
@@ -74,7 +75,7 @@ def extract(tree: Path) -> dict[tuple, polib.POEntry]:
         capture_output=True,
         timeout=60,
         env={
-            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
             "DJANGO_SETTINGS_MODULE": "vocapp.settings.dev",
             "VOC_DATA_DIR": str(tree / "var"),
         },
@@ -88,7 +89,8 @@ def entries_by_key(po: polib.POFile) -> dict[tuple, polib.POEntry]:
 
 @pytest.fixture
 def source_copy(tmp_path) -> Path:
-    """The project tree without its catalogue, tests, benchmarks, virtualenv and data."""
+    """The project tree without its catalogue, virtualenv and data; the Makefile's --ignore does
+    the rest (tests, benchmarks)."""
     shutil.copytree(
         ROOT,
         tmp_path / "tree",
@@ -132,7 +134,7 @@ def test_a_string_marked_without_a_french_version_is_caught(source_copy):
     module.write_text(module.read_text() + '\nPROBE = _("A sentence nobody translated")\n')
     template = source_copy / "templates" / "includes" / "probe.html"
     template.write_text(
-        '{% load i18n %}{% blocktranslate count n=3 %}{{ n }} probe{% plural %}'
+        "{% load i18n %}{% blocktranslate count n=3 %}{{ n }} probe{% plural %}"
         "{{ n }} probes{% endblocktranslate %}"
     )
     missing = missing_from_catalogue(extract(source_copy), entries_by_key(polib.pofile(str(PO))))
@@ -253,5 +255,10 @@ def test_the_signed_in_pages_speak_french_too(client, admin_a, org_a):
     )
     assert page_language(page) == "fr"
     text = page.content.decode()
-    for french in ("Mise en route", "Paramètres", "Inviter votre équipe (membres)", "Se déconnecter"):
+    for french in (
+        "Mise en route",
+        "Paramètres",
+        "Inviter votre équipe (membres)",
+        "Se déconnecter",
+    ):
         assert french in text
