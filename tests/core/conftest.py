@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -19,6 +20,24 @@ def world(org_a, org_b, admin_a, manager_a, agent_a, outsider):
     world.populate(org_a)
     world.populate(org_b)
     return world
+
+
+def closed_port() -> int:
+    """A local TCP port nothing listens on (connections to it are refused)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # released on close: nothing listens there any more
+
+
+def unreachable_cache() -> dict:
+    """A CACHES setting whose Redis is down (for override_settings)."""
+    return {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
 
 
 def body_text(response) -> str:
@@ -78,6 +97,8 @@ class Form:
     method: str
     enctype: str
     fields: list[Field] = field(default_factory=list)
+    # URLs htmx posts the form's fields to (hx-post on the form or an element inside it).
+    hx_posts: list[str] = field(default_factory=list)
 
 
 class _FormParser(HTMLParser):
@@ -93,13 +114,14 @@ class _FormParser(HTMLParser):
         attributes = {name: (value if value is not None else "") for name, value in attrs}
         if tag == "form":
             self.form = Form(
-                action=attrs_get(attrs, "action"),
+                action=attributes.get("action") or None,
                 method=(attributes.get("method") or "get").lower(),
                 enctype=attributes.get("enctype") or "application/x-www-form-urlencoded",
             )
             self.forms.append(self.form)
-            return
-        if self.form is None or "name" not in attributes and tag != "option":
+        if self.form is not None and attributes.get("hx-post"):
+            self.form.hx_posts.append(attributes["hx-post"])
+        if tag == "form" or self.form is None or ("name" not in attributes and tag != "option"):
             return
         if tag == "input":
             self.form.fields.append(
@@ -115,9 +137,13 @@ class _FormParser(HTMLParser):
             )
         elif tag == "textarea":
             self.textarea = Field(
-                "textarea", attributes["name"], "textarea", "", "required" in attributes
+                "textarea",
+                attributes["name"],
+                "textarea",
+                "",
+                "required" in attributes,
+                attrs=attributes,
             )
-            self.textarea.attrs = attributes
             self.form.fields.append(self.textarea)
         elif tag == "select":
             self.select = Field(
@@ -141,7 +167,9 @@ class _FormParser(HTMLParser):
     def handle_endtag(self, tag):
         if tag == "form":
             self.form = None
-        elif tag == "textarea":
+        elif tag == "textarea" and self.textarea is not None:
+            # Browsers drop the newline that follows <textarea> (Django writes one).
+            self.textarea.value = self.textarea.value.removeprefix("\n")
             self.textarea = None
         elif tag == "option":
             self._close_option()
@@ -156,15 +184,45 @@ class _FormParser(HTMLParser):
         self.option = None
 
 
-def attrs_get(attrs, name):
-    for key, value in attrs:
-        if key == name:
-            return value
-    return None
-
-
 def parse_forms(html: str) -> list[Form]:
     """Every ``<form>`` of a page with its fields (inputs, textareas, selects and options)."""
     parser = _FormParser()
     parser.feed(html)
     return parser.forms
+
+
+# --- inline code (what a script-src 'self' policy would block) --------------------------------
+
+# Non-executable script types (data islands such as Django's json_script) are allowed inline.
+DATA_SCRIPT_TYPES = {"application/json", "application/ld+json", "text/template"}
+
+
+class _InlineCodeFinder(HTMLParser):
+    """Inline scripts, on*= handlers, hx-on attributes and javascript: URLs in an HTML text."""
+
+    def __init__(self):
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        where = f"line {self.getpos()[0]}: <{tag}>"
+        names = {name.lower(): value or "" for name, value in attrs}
+        script_type = names.get("type", "").strip().lower()
+        if tag == "script" and "src" not in names and script_type not in DATA_SCRIPT_TYPES:
+            self.problems.append(f"{where} inline script without src")
+        for name, value in names.items():
+            if name.startswith("on") and name.isalpha():
+                self.problems.append(f"{where} event handler attribute {name}=")
+            if name.startswith(("hx-on", "data-hx-on")):
+                self.problems.append(f"{where} htmx inline handler {name}=")
+            if name in ("href", "src", "action", "formaction") and value.strip().lower().startswith(
+                "javascript:"
+            ):
+                self.problems.append(f"{where} javascript: URL in {name}")
+
+
+def inline_code(html: str) -> list[str]:
+    finder = _InlineCodeFinder()
+    finder.feed(html)
+    finder.close()
+    return finder.problems
