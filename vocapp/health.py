@@ -10,6 +10,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 HEARTBEAT_CACHE_KEY = "vocapp:worker-heartbeat"
+# A probe must answer quickly even when the broker accepts connections but never replies.
+BROKER_TIMEOUT_SECONDS = 2
 
 
 def database_state() -> str:
@@ -26,8 +28,16 @@ def broker_state() -> str:
     from vocapp.celery import app
 
     try:
-        with app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+        with app.connection_for_write(
+            connect_timeout=BROKER_TIMEOUT_SECONDS,
+            transport_options={
+                "socket_connect_timeout": BROKER_TIMEOUT_SECONDS,
+                "socket_timeout": BROKER_TIMEOUT_SECONDS,
+            },
+        ) as conn:
+            conn.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=BROKER_TIMEOUT_SECONDS
+            )
     except Exception:
         return "down"
     return "ok"

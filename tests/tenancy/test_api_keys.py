@@ -200,6 +200,27 @@ def test_it_revokes_a_key_once(org_a, admin_a):
     assert AuditEvent.objects.unscoped().filter(action="api_key.revoked").count() == 1
 
 
+def test_it_returns_the_organizations_settings_and_nothing_secret(org_a):
+    _key, full_key = create_api_key(None, org_a, name="reader", scopes=["read"])
+    body = bearer(full_key).get(ORGANIZATION_URL).json()
+    assert body == {
+        "name": "Alpha Shop",
+        "slug": "alpha",
+        "time_zone": "Europe/Paris",
+        "country": "FR",
+        "currency": "EUR",
+        "default_locale": "en",
+        "business_days": [0, 1, 2, 3, 4],
+        "business_opens_at": "09:00:00",
+        "business_closes_at": "18:00:00",
+        "brand_colour": "#1f6feb",
+        "level_neutral_from": 60,
+        "level_enchantment_from": 80,
+        "minimum_n": 30,
+    }
+    assert org_a.privacy_salt not in str(body)
+
+
 def test_it_takes_the_organization_from_the_key(org_a, org_b, api_client_for):
     assert api_client_for(org_b).get(ORGANIZATION_URL).json()["slug"] == "beta"
     assert api_client_for(org_a).get(ORGANIZATION_URL).json()["slug"] == "alpha"

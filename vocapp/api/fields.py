@@ -1,3 +1,4 @@
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -14,3 +15,18 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def get_queryset(self):
         return self.model.objects.all()
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d+)?)?$",
+        "example": "09:00",
+    }
+)
+class WallClockTimeField(serializers.TimeField):
+    """A time of day in the organization's time zone, ``HH:MM[:SS]``, without a UTC offset.
+
+    OpenAPI's ``format: time`` is RFC 3339's full-time, which requires an offset: documenting
+    these fields with it made the schema promise answers the API never gives.
+    """

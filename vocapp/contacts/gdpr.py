@@ -7,9 +7,11 @@ contact's identities, so that a later import of the same person is never contact
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from vocapp import registry
 from vocapp.tenancy.audit import record_audit
+from vocapp.tenancy.models import AuditEvent
 
 from .models import (
     AddressOptOut,
@@ -30,8 +32,16 @@ def erase_contact(actor, contact: Contact) -> dict:
     """Run every eraser; idempotent (erasing twice changes nothing more). Audit-logged."""
     suppress_identities(contact)
     touched = {eraser.key: eraser.erase(contact) for eraser in registry.gdpr_erasers}
+    forget_in_audit_log(contact)
     record_audit(actor, "contact.erased", contact, {"rows": touched})
     return touched
+
+
+def forget_in_audit_log(contact: Contact) -> None:
+    """Earlier audit events (exported, opted out) named the contact: keep them, not the name."""
+    AuditEvent.objects.filter(
+        object_type=Contact._meta.label_lower, object_id=str(contact.pk)
+    ).update(object_repr=str(_("[erased contact]")))
 
 
 def suppress_identities(contact: Contact) -> None:

@@ -6,6 +6,7 @@ only goes through if ``rows_committed`` is still where this runner started: a cr
 job resumes from the last committed chunk, and two runners never store a chunk twice.
 """
 
+import codecs
 import csv
 import io
 import itertools
@@ -58,7 +59,8 @@ def read_header(upload) -> tuple[list[str], str]:
     sample = upload.read(64 * 1024)
     if isinstance(sample, bytes):
         try:
-            sample = sample.decode("utf-8-sig")
+            # Not final: the sample may end inside a multi-byte character of a valid file.
+            sample = codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=False)
         except UnicodeDecodeError:
             raise ImportFileError("The file must be a CSV encoded in UTF-8.") from None
     upload.seek(0)
@@ -258,7 +260,8 @@ def stalled_jobs():
 
 def rejections_csv(job: ImportJob):
     """Rows of the rejected-rows CSV: the file's own columns, then the reasons."""
-    columns = list(job.column_mapping.values())
+    # In the file's order: the mapping is stored as jsonb, which does not keep key order.
+    columns = [job.column_mapping[name] for name in job.header if name in job.column_mapping]
     yield ["row", *columns, "errors"]
     for rejection in job.rejections.iterator(chunk_size=2000):
         reasons = "; ".join(

@@ -59,7 +59,8 @@ def validate_condition(condition, kinds: dict) -> dict:
     if not isinstance(condition, dict):
         raise SegmentError({"condition": ["must be an object with attribute, op and value."]})
     attribute, op = condition.get("attribute"), condition.get("op")
-    if attribute not in kinds:
+    # A list or object as the name is refused like an unknown name (not hashed: no 500).
+    if not isinstance(attribute, str) or attribute not in kinds:
         raise SegmentError({"attribute": [f"'{attribute}' is not a declared attribute."]})
     if op not in OPS:
         raise SegmentError({"op": [f"'{op}' is not one of {', '.join(OPS)}."]})
@@ -88,9 +89,9 @@ def validate_value(kind, op, value):
             raise ValueError("is required.")
         return coerce_attribute(kind, value)
     except ValueError as error:
-        raise SegmentError(
-            {"value": [str(error).capitalize() if str(error)[0].islower() else str(error)]}
-        ) from None
+        # Upper-case the first letter only: capitalize() would turn YYYY-MM-DD into yyyy-mm-dd.
+        message = str(error)
+        raise SegmentError({"value": [message[:1].upper() + message[1:]]}) from None
 
 
 def lookup_path(attribute: str) -> str:

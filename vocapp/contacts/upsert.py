@@ -4,7 +4,8 @@ Semantics (ARCHITECTURE.md): an absent field is unchanged, an explicit null clea
 opt-out is never cleared by an upsert. Attributes merge key by key (a null value removes that
 key; ``"attributes": null`` clears them all). A batch costs a bounded number of queries whatever
 its size: rows are validated in memory, then existing contacts, opted-out addresses and
-suppressed identities are each fetched in one query per chunk, and writes go in bulk.
+suppressed identities are each fetched in one query, new contacts are written in one INSERT and
+changed ones in one INSERT … ON CONFLICT UPDATE (linear, unlike bulk_update's CASE per row).
 """
 
 from dataclasses import dataclass, field
@@ -25,7 +26,8 @@ from .models import (
 )
 from .validation import clean_row
 
-CHUNK = 1000
+# The API takes up to 10,000 rows and an import 1,000 per chunk: one chunk per call either way.
+CHUNK = 10_000
 PLAIN_FIELDS = ("email", "phone", "first_name", "locale", "time_zone")
 
 
@@ -92,13 +94,18 @@ def store_chunk(organization, chunk, source) -> None:
     # Standing opt-outs and suppressions apply to each contact's identity after the update.
     contacts = [contact for _, _, contact, _, _ in staged]
     digests = {id(c): identity_digests(organization, c) for c in contacts}
-    opted_out = opted_out_addresses(contacts)
+    new_opt_outs = [
+        opt_out
+        for _, values, contact, _, _ in staged
+        for opt_out in requested_opt_outs(organization, contact, values, source)
+    ]
+    # An address opted out by an earlier row of this batch holds for the later rows too.
+    opted_out = opted_out_addresses(contacts) | {(o.channel, o.address) for o in new_opt_outs}
     suppressed = suppressed_digests(digests.values())
-    to_create, to_update, seen_ids, new_opt_outs, update_fields = [], [], [], [], set()
-    for result, values, contact, created, changed in staged:
+    to_create, to_update, seen_ids, update_fields = [], [], [], set()
+    for result, _values, contact, created, changed in staged:
         erased_before = bool(digests[id(contact)] & suppressed)
         changed |= apply_standing_opt_outs(contact, opted_out, erased_before, now)
-        new_opt_outs += requested_opt_outs(organization, contact, values, source)
         contact.last_seen_at = now
         result.contact = contact
         if created:
@@ -110,16 +117,28 @@ def store_chunk(organization, chunk, source) -> None:
         if changed:
             update_fields |= changed
             to_update.append(contact)
-    Contact.objects.bulk_create(to_create, batch_size=CHUNK)
+    Contact.objects.bulk_create(to_create)
     if to_update:
-        Contact.objects.bulk_update(
-            to_update, sorted(update_fields | {"updated_at"}), batch_size=CHUNK
-        )
+        write_changes(to_update, update_fields)
     if seen_ids:
         # One UPDATE for every row mentioned, changed or not (retention counts from here).
         Contact.objects.filter(pk__in=seen_ids).update(last_seen_at=now)
     if new_opt_outs:
         AddressOptOut.objects.bulk_create(new_opt_outs, ignore_conflicts=True)
+
+
+def write_changes(contacts: list[Contact], fields: set) -> None:
+    """Store ``fields`` of these existing contacts in one statement (an upsert on their key)."""
+    # bulk_create fills auto_now_add fields as for a new row: keep the real creation dates.
+    created_at = [contact.created_at for contact in contacts]
+    Contact.objects.bulk_create(
+        contacts,
+        update_conflicts=True,
+        unique_fields=["organization", "external_id"],
+        update_fields=sorted(fields | {"updated_at"}),
+    )
+    for contact, value in zip(contacts, created_at, strict=True):
+        contact.created_at = value
 
 
 def apply_values(contact: Contact, values: dict, now) -> set:

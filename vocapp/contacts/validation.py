@@ -4,13 +4,15 @@ Pure functions: no database access, so a batch of 10,000 rows is validated witho
 """
 
 import datetime
-import zoneinfo
+import math
 from dataclasses import dataclass, field
 
 import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+
+from vocapp.tenancy.models import known_time_zones
 
 from .models import AttributeKind
 
@@ -72,7 +74,7 @@ def normalise_locale(value: str) -> str:
 
 
 def normalise_time_zone(value: str) -> str:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValueError(f"'{value}' is not a known time zone (e.g. Europe/Paris).")
     return value
 
@@ -86,6 +88,9 @@ def coerce_attribute(kind: str, value):
             number = float(value) if isinstance(value, str) else value
         except ValueError:
             raise ValueError("must be a number.") from None
+        if not math.isfinite(number):
+            # NaN and infinities are not JSON: PostgreSQL would refuse the row (a 500).
+            raise ValueError("must be a number.")
         return int(number) if float(number).is_integer() else number
     if kind == AttributeKind.BOOLEAN:
         if isinstance(value, bool):

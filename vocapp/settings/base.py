@@ -1,8 +1,8 @@
 """Settings shared by every environment.
 
 With no environment variable set, this is the embedded default: SQLite in WAL mode, kombu's
-filesystem broker, the database cache, email to the console and SMS to the local outbox. Each
-variable switches one part to the real service (see the README's table).
+filesystem broker, the database cache and email to the console. Each variable switches one part
+to the real service (see the README's table).
 """
 
 from pathlib import Path
@@ -12,6 +12,18 @@ import environ
 from .env import Env
 
 env = Env()
+
+# Read before the settings (by manage.py, wsgi.py, celery.py) or by the Procfile's shell lines.
+env.declare(
+    "DJANGO_SETTINGS_MODULE",
+    "vocapp.settings.dev",
+    kind="string",
+    help="Which settings: vocapp.settings.dev (embedded default), vocapp.settings.prod or .test.",
+)
+env.declare("PORT", 8000, kind="integer", help="Port of the web process (Procfile, make run).")
+env.declare("HOST", "127.0.0.1", kind="string", help="Address make run's web server listens on.")
+env.declare("WEB_CONCURRENCY", 3, kind="integer", help="gunicorn worker processes (Procfile).")
+env.declare("WORKER_CONCURRENCY", 4, kind="integer", help="Celery worker processes (Procfile).")
 
 # Which kind of deployment this is; seed_demo refuses "production".
 ENVIRONMENT = "development"
@@ -266,17 +278,6 @@ ANYMAIL = {
         help="user:password the ESP uses to call the tracking and inbound webhooks.",
     ),
 }
-
-# --- SMS --------------------------------------------------------------------------------------
-SMS_BACKEND = env.str(
-    "SMS_BACKEND",
-    "vocapp.messaging.sms.ConsoleBackend",
-    help="SMS backend: vocapp.messaging.sms.TwilioBackend in production.",
-)
-TWILIO_ACCOUNT_SID = env.str(
-    "TWILIO_ACCOUNT_SID", help="The platform's Twilio account (serves shared sender numbers)."
-)
-TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", help="Auth token of TWILIO_ACCOUNT_SID.")
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", help="Level of the application logs (DEBUG, INFO, ...).")

@@ -17,8 +17,10 @@ class Declared:
     name: str
     kind: str
     help: str
+    default: object = None
 
 
+# The last declaration wins: dev.py may give DEBUG another default than base.py.
 DECLARED: dict[str, Declared] = {}
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -29,16 +31,21 @@ class Env:
     def __init__(self, environ=None):
         self.environ = os.environ if environ is None else environ
 
-    def _raw(self, name, kind, help):
-        DECLARED.setdefault(name, Declared(name, kind, help))
+    def _raw(self, name, kind, help, default):
+        DECLARED[name] = Declared(name, kind, help, default)
         return self.environ.get(name)
 
+    def declare(self, name, default, *, kind, help):
+        """A variable read outside the settings (Django's start-up, the Procfile's shell lines):
+        declared so that the README and the compose file are checked against it too."""
+        DECLARED[name] = Declared(name, kind, help, default)
+
     def str(self, name, default="", *, help):
-        value = self._raw(name, "string", help)
+        value = self._raw(name, "string", help, default)
         return default if value is None else value
 
     def int(self, name, default, *, help, minimum=None):
-        value = self._raw(name, "integer", help)
+        value = self._raw(name, "integer", help, default)
         if value is None:
             return default
         try:
@@ -50,7 +57,7 @@ class Env:
         return number
 
     def bool(self, name, default, *, help):
-        value = self._raw(name, "boolean", help)
+        value = self._raw(name, "boolean", help, default)
         if value is None:
             return default
         lowered = value.strip().lower()
@@ -61,14 +68,14 @@ class Env:
         raise ImproperlyConfigured(f"{name} must be true or false, got {value!r}")
 
     def list(self, name, default=(), *, help):
-        value = self._raw(name, "comma-separated list", help)
+        value = self._raw(name, "comma-separated list", help, list(default))
         if value is None:
             return list(default)
         return [item.strip() for item in value.split(",") if item.strip()]
 
     def url(self, name, default="", *, help, schemes):
         value = self.str(name, default, help=help)
-        DECLARED[name] = Declared(name, "URL", help)
+        DECLARED[name] = Declared(name, "URL", help, default)
         if value and value.split("://", 1)[0] not in schemes:
             allowed = ", ".join(sorted(schemes))
             raise ImproperlyConfigured(

@@ -33,5 +33,7 @@ SECURE_HSTS_SECONDS = env.int(
 SECURE_SSL_REDIRECT = env.bool(
     "SECURE_SSL_REDIRECT", False, help="Redirect plain HTTP to HTTPS (behind a TLS proxy)."
 )
+# Health checks (the compose file's, a load balancer's) call the container over plain HTTP.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
 ENVIRONMENT = "production"

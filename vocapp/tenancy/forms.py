@@ -5,14 +5,17 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from .models import WEEKDAYS, ApiScope, Membership, Organization, Team, User
 from .roles import Role
 
 LOGO_MAX_BYTES = 1024 * 1024
 LOGO_MAX_SIDE = 512
+# Larger uploads are refused before decoding (4096² RGBA is already 64 MB of memory).
+LOGO_MAX_INPUT_SIDE = 4096
 
 
 class EmailAuthenticationForm(AuthenticationForm):
@@ -29,17 +32,30 @@ def reencode_logo(upload) -> SimpleUploadedFile:
     """Accept a PNG or JPEG of at most 1 MB; return it re-encoded as PNG without metadata.
 
     Re-encoding drops whatever else a file may carry (scripts in polyglot files, EXIF location).
+    The dimensions are checked before decoding: a few kilobytes can decode to gigabytes.
     """
+    not_png_or_jpeg = forms.ValidationError(_("The logo must be a PNG or JPEG image."))
+    too_large = forms.ValidationError(
+        _("The logo must be at most %(side)d × %(side)d pixels."),
+        params={"side": LOGO_MAX_INPUT_SIDE},
+    )
     if upload.size > LOGO_MAX_BYTES:
         raise forms.ValidationError(_("The logo must be 1 MB at most."))
+    upload.seek(0)
     try:
         image = Image.open(upload)
-        image_format = image.format
+    except Image.DecompressionBombError:
+        raise too_large from None
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise not_png_or_jpeg from None
+    if image.format not in {"PNG", "JPEG"}:
+        raise not_png_or_jpeg
+    if max(image.size) > LOGO_MAX_INPUT_SIDE:
+        raise too_large
+    try:
         image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError):
-        raise forms.ValidationError(_("The logo must be a PNG or JPEG image.")) from None
-    if image_format not in {"PNG", "JPEG"}:
-        raise forms.ValidationError(_("The logo must be a PNG or JPEG image."))
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise not_png_or_jpeg from None
     image = image.convert("RGBA")
     image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE))
     buffer = io.BytesIO()
@@ -48,6 +64,13 @@ def reencode_logo(upload) -> SimpleUploadedFile:
 
 
 class OrganizationForm(forms.ModelForm):
+    # A plain file field, not an ImageField: reencode_logo alone decides what is acceptable, so
+    # every refusal says what is expected (PNG or JPEG, 1 MB) instead of Django's generic text.
+    logo = forms.FileField(
+        label=capfirst(Organization._meta.get_field("logo").verbose_name),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
+    )
     business_days = forms.TypedMultipleChoiceField(
         label=_("Business days"),
         choices=WEEKDAYS,
@@ -78,7 +101,6 @@ class OrganizationForm(forms.ModelForm):
             "business_opens_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "business_closes_at": forms.TimeInput(attrs={"type": "time"}, format="%H:%M"),
             "brand_colour": forms.TextInput(attrs={"type": "color"}),
-            "logo": forms.ClearableFileInput(attrs={"accept": "image/png,image/jpeg"}),
         }
 
     def clean_logo(self):

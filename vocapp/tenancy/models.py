@@ -1,3 +1,4 @@
+import functools
 import hashlib
 import secrets
 import zoneinfo
@@ -40,8 +41,14 @@ WEEKDAYS = [
 ]
 
 
+@functools.cache
+def known_time_zones() -> frozenset[str]:
+    """The IANA time zone names. Listing them walks the zoneinfo folder: once per process."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_time_zone(value):
-    if value not in zoneinfo.available_timezones():
+    if value not in known_time_zones():
         raise ValidationError(_("%(value)s is not a known time zone."), params={"value": value})
 
 

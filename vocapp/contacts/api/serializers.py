@@ -6,6 +6,10 @@ from vocapp.contacts.upsert import attribute_kinds
 
 
 class ContactSerializer(serializers.ModelSerializer):
+    # Empty when unknown: documented as a plain string, since "" is no valid "format: email".
+    email = serializers.CharField(
+        read_only=True, help_text="The contact's email address; empty when unknown."
+    )
     consent = serializers.SerializerMethodField()
     opted_out = serializers.SerializerMethodField()
     erased = serializers.SerializerMethodField()

@@ -10,6 +10,7 @@ from vocapp.contacts import imports
 from vocapp.contacts.forms import ImportUploadForm
 from vocapp.contacts.models import ImportJob, ImportStatus
 from vocapp.tenancy.access import require_capability
+from vocapp.tenancy.scope import organization_scope
 from vocapp.tenancy.views.base import OrganizationPageMixin
 
 
@@ -124,10 +125,17 @@ class ImportRejectionsView(OrganizationPageMixin, View):
     def get(self, request, org_slug, pk):
         job = get_object_or_404(ImportJob.objects.all(), pk=pk)
         require_capability(request.membership, "configure")
-        writer = csv.writer(Echo())
         response = StreamingHttpResponse(
-            (writer.writerow(row) for row in imports.rejections_csv(job)),
-            content_type="text/csv; charset=utf-8",
+            rejection_lines(request.organization, job), content_type="text/csv; charset=utf-8"
         )
         response["Content-Disposition"] = f'attachment; filename="import-{job.pk}-rejected.csv"'
         return response
+
+
+def rejection_lines(organization, job):
+    """CSV lines of the rejected rows. The server iterates a streaming body after the request
+    (and its organization scope) has ended, so the generator enters the scope itself."""
+    writer = csv.writer(Echo())
+    with organization_scope(organization):
+        for row in imports.rejections_csv(job):
+            yield writer.writerow(row)

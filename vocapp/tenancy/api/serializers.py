@@ -1,6 +1,8 @@
+from django.db import models
 from django_countries.serializer_fields import CountryField
 from rest_framework import serializers
 
+from vocapp.api.fields import WallClockTimeField
 from vocapp.tenancy.models import Organization
 
 
@@ -9,6 +11,11 @@ class OrganizationSerializer(serializers.ModelSerializer):
     business_days = serializers.ListField(
         child=serializers.IntegerField(min_value=0, max_value=6), max_length=7
     )
+    # Opening hours are wall-clock times in the organization's time zone.
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TimeField: WallClockTimeField,
+    }
 
     class Meta:
         model = Organization

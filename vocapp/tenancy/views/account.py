@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
 
-from vocapp.ratelimit import client_ip, rate_limit, too_many_requests
+from vocapp.ratelimit import client_ip, rate_limit
 from vocapp.tenancy.forms import EmailAuthenticationForm, JoinForm
 from vocapp.tenancy.models import Membership, User
 from vocapp.tenancy.services import accept_invite, find_invite
@@ -26,8 +26,24 @@ class LoginView(auth_views.LoginView):
             f"login:{client_ip(request)}", limit=LOGIN_ATTEMPTS_PER_MINUTE, window=60
         )
         if not result.allowed:
-            return too_many_requests(result.retry_after)
+            return self.too_many_attempts(result.retry_after)
         return super().post(request, *args, **kwargs)
+
+    def too_many_attempts(self, retry_after: int):
+        """The sign-in page again (people read it, not programs), saying why and for how long.
+
+        The form is not validated: over the limit, no password is checked at all.
+        """
+        form = self.form_class(
+            request=self.request, initial={"username": self.request.POST.get("username", "")}
+        )
+        refusal = _("Too many sign-in attempts; try again in %(seconds)d seconds.") % {
+            "seconds": retry_after
+        }
+        context = self.get_context_data(form=form, refusal=refusal)
+        response = self.render_to_response(context, status=429)
+        response["Retry-After"] = str(retry_after)
+        return response
 
 
 def pick_organization(request):
@@ -56,7 +72,8 @@ class JoinView(TemplateView):
     def post(self, request, token):
         if self.existing_user is not None:
             if request.user != self.existing_user:
-                return self.render_page(None)
+                # The account exists: only its owner, signed in, may accept for it.
+                return self.render_page(None, status=403)
             return self.finish(request, self.existing_user)
         form = JoinForm(request.POST, email=self.invite.email)
         if not form.is_valid():
@@ -74,10 +91,10 @@ class JoinView(TemplateView):
         messages.success(request, _("Welcome to %(name)s.") % {"name": membership.organization})
         return redirect("tenancy:home", org_slug=membership.organization.slug)
 
-    def render_page(self, form):
-        signed_in_as_invitee = (
-            self.existing_user is not None and self.request.user == self.existing_user
-        )
+    def render_page(self, form, status=200):
+        user = self.request.user
+        signed_in_as_invitee = self.existing_user is not None and user == self.existing_user
+        signed_in_as_other = user.is_authenticated and user.email != self.invite.email
         return self.render_to_response(
             {
                 "invite": self.invite,
@@ -85,5 +102,7 @@ class JoinView(TemplateView):
                 "form": form if self.existing_user is None else None,
                 "existing_user": self.existing_user,
                 "signed_in_as_invitee": signed_in_as_invitee,
-            }
+                "signed_in_as_other": signed_in_as_other,
+            },
+            status=status,
         )

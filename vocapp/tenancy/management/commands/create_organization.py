@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from vocapp.tenancy.models import Organization
+from vocapp.tenancy.models import Organization, User
 from vocapp.tenancy.services import create_organization
 
 
@@ -20,6 +20,9 @@ class Command(BaseCommand):
     def handle(self, *args, slug, name, admin_email, admin_password, **options):
         if Organization.objects.filter(slug=slug).exists():
             raise CommandError(f"An organization with the slug {slug!r} already exists.")
+        if not admin_password and not User.objects.filter(email=admin_email.lower()).exists():
+            # Without a password the account could never sign in (nor reset one it never had).
+            raise CommandError(f"{admin_email} has no account yet: give --admin-password.")
         try:
             organization = create_organization(
                 slug=slug,
