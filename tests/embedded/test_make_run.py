@@ -175,7 +175,7 @@ def sign_in(base_url, email, password):
         f"{base_url}/login/", data=body, headers={"Referer": f"{base_url}/login/"}
     )
     with opener.open(request, timeout=10) as response:
-        return response.status, response.geturl(), response.read().decode()
+        return response.status, response.geturl(), response.read().decode(), opener
 
 
 # --- Tests ------------------------------------------------------------------------------------
@@ -245,10 +245,20 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert report, f"no worker heartbeat within 45 s:\n{output.text[-4000:]}"
 
     # The demo login works over HTTP and lands on the demo organization.
-    status, final_url, page = sign_in(base_url, "demo@example.com", "demo")
+    status, final_url, page, browser = sign_in(base_url, "demo@example.com", "demo")
     assert status == 200
     assert final_url == f"{base_url}/o/demo/", final_url
     assert "Maison Demo" in page
+
+    # The demo's listening plan is there: its journey map shows how touchpoints are listened to.
+    with browser.open(f"{base_url}/o/demo/journeys/", timeout=10) as response:
+        journeys = response.read().decode()
+    journey = re.search(r'href="(/o/demo/journeys/\d+/)"><strong>Online order', journeys)
+    assert journey, journeys[-3000:]
+    with browser.open(f"{base_url}{journey.group(1)}", timeout=10) as response:
+        journey_map = response.read().decode()
+    assert "Receives the parcel" in journey_map and "Moment of truth" in journey_map
+    assert "SMS then email" in journey_map
 
     # Every embedded file lives under VOC_DATA_DIR; the database is SQLite in WAL mode.
     database = data_dir / "vocapp.sqlite3"
