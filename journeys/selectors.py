@@ -9,4 +9,3 @@ def count_journeys(organization) -> int:
     """Active journeys of the organization (the set-up checklist's "Map a customer journey")."""
     with organization_scope(organization):
         return Journey.objects.filter(archived_at__isnull=True).count()
-

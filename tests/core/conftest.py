@@ -97,7 +97,8 @@ class Form:
     method: str
     enctype: str
     fields: list[Field] = field(default_factory=list)
-    # URLs htmx posts the form's fields to (hx-post on the form or an element inside it).
+    # URLs htmx or a script posts the form's fields to (hx-post on the form or an element inside
+    # it, data-preview-url on the form).
     hx_posts: list[str] = field(default_factory=list)
 
 
@@ -121,6 +122,8 @@ class _FormParser(HTMLParser):
             self.forms.append(self.form)
         if self.form is not None and attributes.get("hx-post"):
             self.form.hx_posts.append(attributes["hx-post"])
+        if tag == "form" and attributes.get("data-preview-url"):  # the survey editor's preview
+            self.form.hx_posts.append(attributes["data-preview-url"])
         if tag == "form" or self.form is None or ("name" not in attributes and tag != "option"):
             return
         if tag == "input":

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.forms import BaseForm
+from django.forms import BaseForm, BaseFormSet
 from django.urls import reverse
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
@@ -69,10 +69,16 @@ TEXT_TYPES = {"text", "search", "textarea", "tel", "url"}
 VALID_VALUES: dict[Any, Any] = {
     ("contacts:attributes", "name"): "xss_attribute",
     "scopes": ["read"],
+    # Listening rules and campaigns: channels in order of preference (two different ones).
+    "channels_0": "email",
+    "channels_1": "sms",
 }
 
 # url name -> why the text a form saves is shown on no page of the walk.
-NOT_DISPLAYED: dict[str, str] = {}
+NOT_DISPLAYED: dict[str, str] = {
+    "surveys:preview": "the respondent's form in the editor's preview cannot be sent (its button "
+    "is disabled, it has no CSRF token): answers given in a preview are never recorded",
+}
 
 # Router basename -> URL name of the page listing the objects (or f(world, created) -> url).
 API_LIST_PAGES: dict[str, str | Callable[[World, dict], str]] = {
@@ -81,6 +87,28 @@ API_LIST_PAGES: dict[str, str | Callable[[World, dict], str]] = {
     ),
     "contact-attribute": "contacts:attributes",
     "segment": "contacts:segments",
+    "persona": "journeys:personas",
+    "journey": lambda world, created: reverse(
+        "journeys:map", kwargs={"org_slug": world.org.slug, "pk": created["id"]}
+    ),
+    "stage": lambda world, created: reverse(
+        "journeys:map", kwargs={"org_slug": world.org.slug, "pk": created["journey"]}
+    ),
+    "touchpoint": lambda world, created: reverse(
+        "journeys:touchpoint", kwargs={"org_slug": world.org.slug, "pk": created["id"]}
+    ),
+    "survey": lambda world, created: reverse(
+        "surveys:edit", kwargs={"org_slug": world.org.slug, "pk": created["id"]}
+    ),
+    "listening-rule": "surveys:rules",
+    "campaign": "surveys:campaigns",
+}
+
+# basename -> why the objects of a create route carry no free text (only ids, choices, numbers):
+# they are created, and their list page checked, but no text of theirs is looked for.
+API_NO_TEXT: dict[str, str] = {
+    "listening-rule": "a rule is a touchpoint, a survey, a segment, channels (choices) and "
+    "numbers: no property takes free text",
 }
 
 # (basename or plain URL name, property) -> f(world, text) for a required field the payload
@@ -90,6 +118,25 @@ API_VALID_VALUES: dict[tuple[str, str], Callable[[World, str], Any]] = {
     ("segment", "conditions"): lambda world, text: [
         {"attribute": "first_name", "op": "contains", "value": text}
     ],
+    ("stage", "journey"): lambda world, text: world.get("journey").pk,
+    ("touchpoint", "stage"): lambda world, text: world.get("stage").pk,
+    ("survey", "questions"): lambda world, text: [
+        {"kind": "nps", "texts": {"en": text}},
+        {
+            "kind": "single",
+            "texts": {"en": "Which?"},
+            "choices": [
+                {"key": "a", "texts": {"en": text}},
+                {"key": "b", "texts": {"en": "Another"}},
+            ],
+        },
+    ],
+    ("listening-rule", "touchpoint"): lambda world, text: world.get("touchpoint").pk,
+    ("listening-rule", "survey"): lambda world, text: world.get("survey").pk,
+    ("listening-rule", "channels"): lambda world, text: ["sms", "email"],
+    ("campaign", "survey"): lambda world, text: world.get("survey").pk,
+    ("campaign", "channels"): lambda world, text: ["email"],
+    ("campaign", "starts_on"): lambda world, text: "2030-01-15",
 }
 
 # basename -> f(world, text) -> extra properties with nested strings.
@@ -98,6 +145,8 @@ API_EXTRA_FIELDS: dict[str, Callable[[World, str], dict]] = {
         "attributes": {world.get("attribute").name: text},
         "email": EMAIL_PAYLOAD,
     },
+    # The survey's texts are per language ({"en": ...}): the schema types them as objects.
+    "survey": lambda world, text: {"intro": {"en": text, "fr": text}, "thank_you": {"en": text}},
 }
 
 
@@ -164,21 +213,30 @@ def browser_data(form: Form, counter: list[int]):
 
 
 def errored_fields(response, form: Form) -> list[str] | None:
-    """HTML names of the fields the server refused (Django forms in the context), if known."""
+    """HTML names of the fields the server refused (Django forms and formsets in the context),
+    if known."""
     if response.context is None:
         return None
     names = []
     html_names = {f.name for f in form.fields}
     for key in response.context.keys():  # noqa: SIM118 (iterating a ContextList gives contexts)
         value = response.context[key]
-        if isinstance(value, BaseForm) and value.errors:
-            for name in value.errors:
+        for django_form in value.forms if isinstance(value, BaseFormSet) else [value]:
+            if not isinstance(django_form, BaseForm) or not django_form.errors:
+                continue
+            for name in django_form.errors:
                 if name == "__all__":
                     continue
-                html_name = value.add_prefix(name)
+                html_name = django_form.add_prefix(name)
                 if html_name in html_names:
                     names.append(html_name)
-    return names
+                else:  # a MultiWidget: its subwidgets are <name>_0, <name>_1...
+                    names.extend(sorted(n for n in html_names if is_subwidget(n, html_name)))
+    return list(dict.fromkeys(names))
+
+
+def is_subwidget(name: str, html_name: str) -> bool:
+    return name.startswith(f"{html_name}_") and name[len(html_name) + 1 :].isdigit()
 
 
 def fallback(page: str, form: Form, name: str):
@@ -190,6 +248,8 @@ def fallback(page: str, form: Form, name: str):
     same = [f for f in form.fields if f.name == name]
     if any(f.type == "email" for f in same):
         return ["xss-fallback@example.com"]
+    if any(f.tag == "select" for f in same):  # what a person picks: the first real option
+        return [next((v for f in same for v, _ in f.options if v), "")][:1]
     return [f.value for f in same if f.type != "checkbox"]
 
 
@@ -369,9 +429,11 @@ def fill(write: ApiWrite, component: dict, schema: dict, world: World, counter: 
         if spec.get("type") == "string" and not spec.get("enum") and not spec.get("format"):
             write.texts[name] = write.body[name] = next_text()
         elif (write.key, name) in API_VALID_VALUES:
-            write.texts[name] = next_text()
-            write.body[name] = API_VALID_VALUES[(write.key, name)](world, write.texts[name])
+            text = next_text()
+            write.body[name] = API_VALID_VALUES[(write.key, name)](world, text)
             write.replaced.add(name)
+            if text in json.dumps(write.body[name]):
+                write.texts[name] = text
         elif name in write.required:
             write.body[name] = example_value(spec)
     if write.key in API_EXTRA_FIELDS:
@@ -394,7 +456,10 @@ def send(client, write: ApiWrite, world: World):
         # JSON may echo the text back: harmless as long as it is never served as HTML.
         assert response["Content-Type"].startswith("application/json"), response
         if response.status_code < 300:
-            assert write.texts, f"{write.method.upper()} {write.path}: no text was kept"
+            if write.key in API_NO_TEXT:
+                assert not write.texts, f"{write.key} carries text: remove it from API_NO_TEXT"
+            else:
+                assert write.texts, f"{write.method.upper()} {write.path}: no text was kept"
             return response.json()
         label = f"{write.method.upper()} {write.path}"
         assert response.status_code == 400, f"{label} -> {response.content[:2000]}"
@@ -454,6 +519,8 @@ def test_it_shows_text_sent_through_the_api_escaped(world, client, api_client_fo
         response = client.get(url)
         assert response.status_code == 200, url
         text = assert_no_raw_payload(f"GET {url}", response)
+        if write.key in API_NO_TEXT:
+            continue
         if not any(escape(value) in text for value in write.texts.values()):
             missing.append(f"{write.key}: none of {sorted(write.texts.values())} on {url}")
     assert not missing, "\n".join(missing)

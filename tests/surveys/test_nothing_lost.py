@@ -119,3 +119,25 @@ def test_a_survey_used_by_an_active_rule_is_not_archived(
     assert response.json()["error"] == "conflict"
     with organization_scope(org_a):
         assert Survey.objects.get(pk=survey.pk).archived_at is None
+
+
+def test_deleting_a_segment_a_listening_rule_uses_is_refused_and_changes_nothing(
+    api_client_for, org_a, nps_survey, parcel_received
+):
+    from surveys.models import ListeningRule
+    from vocapp.contacts.models import Segment
+
+    with organization_scope(org_a):
+        loyal = Segment.objects.create(
+            name="Loyal", conditions=[{"attribute": "email", "op": "exists", "value": True}]
+        )
+        ListeningRule.objects.create(
+            touchpoint=parcel_received, survey=nps_survey, channels=["sms"], segment=loyal
+        )
+    response = api_client_for(org_a).delete(f"/api/v1/segments/{loyal.pk}/")
+    assert response.status_code == 409
+    body = response.json()
+    assert body["error"] == "in_use"
+    assert "listening rule" in body["detail"]
+    with organization_scope(org_a):
+        assert ListeningRule.objects.get().segment == loyal

@@ -451,8 +451,15 @@ def test_it_counts_what_is_set_up_in_the_checklist(
     from vocapp.contacts.models import Contact
 
     start = checklist(admin_client)
-    assert start == {"contacts": 0, "members": 1, "teams": 0, "api_keys": 0}
-    assert "1 step of 4 done." in admin_client.get("/o/alpha/").content.decode()
+    assert start == {
+        "journeys": 0,
+        "listening": 0,
+        "contacts": 0,
+        "members": 1,
+        "teams": 0,
+        "api_keys": 0,
+    }
+    assert "1 step of 6 done." in admin_client.get("/o/alpha/").content.decode()
 
     with organization_scope(org_a):
         Contact.objects.create(external_id="c1")
@@ -468,8 +475,15 @@ def test_it_counts_what_is_set_up_in_the_checklist(
         Team.objects.create(name="Beta team")
     create_api_key(outsider, org_b, name="beta", scopes=["ingest"])
 
-    assert checklist(admin_client) == {"contacts": 2, "members": 2, "teams": 1, "api_keys": 1}
-    assert "4 steps of 4 done." in admin_client.get("/o/alpha/").content.decode()
+    assert checklist(admin_client) == {
+        "journeys": 0,
+        "listening": 0,
+        "contacts": 2,
+        "members": 2,
+        "teams": 1,
+        "api_keys": 1,
+    }
+    assert "4 steps of 6 done." in admin_client.get("/o/alpha/").content.decode()
     assert ApiKey.objects.unscoped().filter(organization=org_a).count() == 2
 
 

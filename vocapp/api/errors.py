@@ -5,6 +5,7 @@ HTML, never a 500 for bad input.
 """
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -48,12 +49,25 @@ def describe_validation_error(fields):
     return "Some fields are invalid: " + ", ".join(names) + "."
 
 
+def in_use_body(error: ProtectedError) -> dict:
+    """Deleting what other objects still point to: name them, so the client knows what to do."""
+    users = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
+    return error_body(
+        "in_use",
+        "This object is still used by other objects ("
+        + ", ".join(users)
+        + "): change or archive those first.",
+    )
+
+
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response(
             error_body("request_too_large", "The request body is larger than 10 MB."),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
+    if isinstance(exc, ProtectedError):
+        return Response(in_use_body(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound("Not found: no such object in this organization.")
     elif isinstance(exc, PermissionDenied):
