@@ -1,7 +1,7 @@
 """A member of two organizations signs in, picks one, and creates an API key that works.
 
 Runs on a phone-size screen (375 px): no page of the journey may need horizontal scrolling. Also
-refreshes the README's screenshots (docs/screenshots/).
+refreshes the README's screenshots (docs/screenshots/) when VOC_REFRESH_SCREENSHOTS=1.
 """
 
 import io
