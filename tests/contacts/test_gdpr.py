@@ -16,6 +16,7 @@ from vocapp.contacts.models import (
     AddressOptOut,
     Contact,
     ImportJob,
+    ImportRejection,
     SuppressedIdentity,
     address_digest,
 )
@@ -140,7 +141,10 @@ def test_it_erases_a_contact_through_the_api_keeping_the_row_for_aggregates(
     app_records[alice.pk] = [{"score": 9, "verbatim": "Lovely shop"}]
     response = api.post(f"{CONTACTS_URL}{alice.pk}/erase/")
     assert response.status_code == 200, response.content
-    assert response.json() == {"erased": True, "rows": {"test-answers": 1, "contact": 1}}
+    assert response.json() == {
+        "erased": True,
+        "rows": {"test-answers": 1, "import_rejections": 0, "contact": 1},
+    }
     # The answer still counts (its score), says nothing of who.
     assert app_records[alice.pk] == [{"score": 9, "verbatim": ""}]
     with organization_scope(declared):
@@ -173,7 +177,10 @@ def test_it_erases_idempotently_and_audits_every_request(api, alice, app_records
         erased_at = Contact.objects.get(pk=alice.pk).erased_at
     second = api.post(f"{CONTACTS_URL}{alice.pk}/erase/")
     assert second.status_code == 200
-    assert second.json() == {"erased": True, "rows": {"test-answers": 0, "contact": 0}}
+    assert second.json() == {
+        "erased": True,
+        "rows": {"test-answers": 0, "import_rejections": 0, "contact": 0},
+    }
     assert first["rows"]["contact"] == 1
     with organization_scope(declared):
         assert SuppressedIdentity.objects.count() == suppressed == 3
@@ -335,3 +342,21 @@ def test_it_purges_contacts_inactive_for_longer_than_the_organization_keeps_them
         purge_expired_data()
     with organization_scope(org_b):
         assert Contact.objects.filter(erased_at__isnull=False).count() == 2
+
+
+def test_it_erases_rejected_import_rows_that_name_the_contact(api, alice, declared):
+    with organization_scope(declared):
+        job = ImportJob.objects.create(kind="contacts", file="imports/old.csv")
+        rejections = [
+            {"external_id": "crm-1", "email": "alice@shop", "phone": ""},  # by id
+            {"external_id": "", "email": "alice@shop.test", "phone": "12"},  # by address
+            {"external_id": "crm-9", "email": "zoe@shop", "phone": ""},  # someone else
+        ]
+        for number, values in enumerate(rejections, start=2):
+            ImportRejection.objects.create(
+                job=job, row_number=number, values=values, errors={"email": ["invalid"]}
+            )
+    assert api.post(f"{CONTACTS_URL}{alice.pk}/erase/").status_code == 200
+    with organization_scope(declared):
+        left = list(ImportRejection.objects.values_list("values__external_id", flat=True))
+    assert left == ["crm-9"]

@@ -83,7 +83,7 @@ def test_it_reads_the_header_and_guesses_the_mapping_on_upload(client_as, manage
 
 
 def test_it_imports_with_the_chosen_mapping_and_counts_every_row(
-    uploaded, declared, django_capture_on_commit_callbacks
+    uploaded, declared, django_capture_on_commit_callbacks, settings
 ):
     client, job = uploaded
     progress_url = page_url(declared, f"imports/{job.pk}/progress/")
@@ -118,6 +118,9 @@ def test_it_imports_with_the_chosen_mapping_and_counts_every_row(
     assert "6 of 6 rows processed" in done
     assert "Created: 2" in done and "Updated: 0" in done and "Rejected: 4" in done
     assert f"imports/{job.pk}/rejections.csv" in done
+    # The uploaded file, full of personal data, is gone once the import is done.
+    assert not job.file
+    assert not [path for path in settings.MEDIA_ROOT.rglob("*") if path.is_file()]
 
 
 def test_it_gives_the_rejected_rows_with_their_reasons_as_csv(

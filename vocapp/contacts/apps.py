@@ -38,6 +38,9 @@ class ContactsConfig(AppConfig):
             registry.GdprExporter("contact", gdpr.export_contact_fields, order=0)
         )
         registry.gdpr_erasers.register(
+            registry.GdprEraser("import_rejections", gdpr.erase_import_rejections, order=900)
+        )
+        registry.gdpr_erasers.register(
             registry.GdprEraser("contact", gdpr.erase_contact_fields, order=1000)
         )
         registry.retention_purgers.register(

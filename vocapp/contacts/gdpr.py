@@ -6,6 +6,7 @@ contact's identities, so that a later import of the same person is never contact
 """
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,6 +18,7 @@ from .models import (
     AddressOptOut,
     Channel,
     Contact,
+    ImportRejection,
     SuppressedIdentity,
     address_digest,
 )
@@ -91,6 +93,16 @@ def export_contact_fields(contact: Contact) -> dict:
         "last_seen_at": _iso(contact.last_seen_at),
         "erased_at": _iso(contact.erased_at),
     }
+
+
+def erase_import_rejections(contact: Contact) -> int:
+    """Rejected import rows kept for their CSV download may name the contact: drop them."""
+    identities = Q(values__external_id=contact.external_id)
+    for field in ("email", "phone"):
+        if getattr(contact, field):
+            identities |= Q(**{f"values__{field}": getattr(contact, field)})
+    deleted, _by_model = ImportRejection.objects.filter(identities).delete()
+    return deleted
 
 
 def erase_contact_fields(contact: Contact) -> int:

@@ -185,7 +185,16 @@ def run_import_job(job_id: int) -> ImportJob | None:
         status=ImportStatus.DONE, finished_at=timezone.now()
     )
     job.refresh_from_db()
+    discard_uploaded_file(job)
     return job
+
+
+def discard_uploaded_file(job: ImportJob) -> None:
+    """A finished import no longer needs its file, which holds customers' personal data: the
+    counters, the header and the rejected rows are what the pages show."""
+    if job.status == ImportStatus.DONE and job.file:
+        job.file.delete(save=False)
+        ImportJob.objects.filter(pk=job.pk).update(file="")
 
 
 def pending_chunks(job: ImportJob):
