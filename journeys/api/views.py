@@ -1,11 +1,11 @@
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from journeys import services
 from journeys.models import Journey, Persona, Stage, Touchpoint
+from vocapp.api.filters import object_filter
 from vocapp.tenancy.api.base import OrganizationModelViewSet
 
 from . import serializers as s
@@ -13,18 +13,6 @@ from . import serializers as s
 ARCHIVED = OpenApiParameter(
     "archived", bool, description="true: list the archived ones instead of the active ones"
 )
-
-
-def object_filter(params, name, model, label):
-    """The organization's object named by the query parameter ``name``, or a 400 naming it
-    (another organization's id is answered like an id that does not exist)."""
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    found = model.objects.filter(pk=value).first() if value.isdigit() else None
-    if found is None:
-        raise ValidationError({name: [f"No such {label}."]})
-    return found
 
 
 class JourneyMapViewSet(OrganizationModelViewSet):

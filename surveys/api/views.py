@@ -7,9 +7,10 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException
 
 from journeys.models import Touchpoint
+from vocapp.api.filters import object_filter
 from vocapp.tenancy.api.base import OrganizationModelViewSet
 from vocapp.tenancy.audit import record_audit
 
@@ -28,18 +29,6 @@ class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
     default_detail = "This change conflicts with stored answers."
-
-
-def object_filter(params, name, model, label):
-    """The organization's object named by the query parameter ``name``, or a 400 naming it
-    (another organization's id is answered like an id that does not exist)."""
-    value = params.get(name)
-    if value in (None, ""):
-        return None
-    found = model.objects.filter(pk=value).first() if value.isdigit() else None
-    if found is None:
-        raise ValidationError({name: [f"No such {label}."]})
-    return found
 
 
 class ArchivingViewSet(OrganizationModelViewSet):
