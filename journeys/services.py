@@ -10,7 +10,7 @@ that every list, the map and the listening plan apply, and every row stays for t
 attached to it.
 """
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
@@ -89,10 +89,27 @@ def create(actor, obj):
         obj.position = _next_position(Stage.objects.filter(journey=obj.journey))
     elif isinstance(obj, Touchpoint):
         obj.position = _next_position(Touchpoint.objects.filter(stage=obj.stage))
-        obj.key = unique_touchpoint_key(obj.key or key_from_name(obj.name))
-    obj.save()
+        save_with_a_free_key(obj)
+    if obj.pk is None:
+        obj.save()
     record_audit(actor, _action(obj, "created"), obj, snapshot(obj, audit_fields(obj)))
     return obj
+
+
+def save_with_a_free_key(touchpoint, attempts=3):
+    """Save a new touchpoint under its key or the next free one. Two requests may pick the same
+    free key at the same instant: the loser takes the next one instead of failing."""
+    base, taken = touchpoint.key or key_from_name(touchpoint.name), set()
+    for attempt in range(attempts):
+        touchpoint.key = unique_touchpoint_key(base, taken=taken)
+        try:
+            with transaction.atomic():
+                touchpoint.save()
+            return
+        except IntegrityError:
+            if attempt == attempts - 1:
+                raise
+            taken.add(touchpoint.key)
 
 
 @transaction.atomic

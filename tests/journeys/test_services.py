@@ -212,3 +212,26 @@ def test_archiving_a_persona_keeps_its_journeys(org_a, manager_a, scope_a):
     journey.refresh_from_db()
     assert journey.persona_id == persona.pk
     assert Persona.objects.get(pk=persona.pk).archived_at is not None
+
+
+def test_a_touchpoint_created_in_a_race_for_its_key_takes_the_next_free_one(
+    ecommerce_a, manager_a, scope_a, monkeypatch
+):
+    """Another request took "purchase" between the key's choice and the INSERT: no 500."""
+    stage = stages_of(ecommerce_a)[0]
+    real_choice = services.unique_touchpoint_key
+    first_call = []
+
+    def stale_choice(base, **kwargs):
+        if not first_call:
+            first_call.append(base)
+            return "purchase"  # free a moment ago, taken by now
+        return real_choice(base, **kwargs)
+
+    monkeypatch.setattr(services, "unique_touchpoint_key", stale_choice)
+    touchpoint = services.create(
+        manager_a,
+        Touchpoint(organization=ecommerce_a.organization, stage=stage, name="Pay", key="purchase"),
+    )
+    assert touchpoint.key == "purchase-2"
+    assert Touchpoint.objects.filter(key="purchase").count() == 1
