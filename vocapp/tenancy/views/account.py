@@ -6,6 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 from django.views.generic import TemplateView
 
@@ -37,9 +38,11 @@ class LoginView(auth_views.LoginView):
         form = self.form_class(
             request=self.request, initial={"username": self.request.POST.get("username", "")}
         )
-        refusal = _("Too many sign-in attempts; try again in %(seconds)d seconds.") % {
-            "seconds": retry_after
-        }
+        refusal = ngettext(
+            "Too many sign-in attempts; try again in %(seconds)d second.",
+            "Too many sign-in attempts; try again in %(seconds)d seconds.",
+            retry_after,
+        ) % {"seconds": retry_after}
         context = self.get_context_data(form=form, refusal=refusal)
         response = self.render_to_response(context, status=429)
         response["Retry-After"] = str(retry_after)
