@@ -5,20 +5,13 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from vocapp import health
 from vocapp import views as core_views
-from vocapp.tenancy.views.account import LoginView
+from vocapp.tenancy.views.account import LoginView, PasswordResetView
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("login/", LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path(
-        "password-reset/",
-        auth_views.PasswordResetView.as_view(
-            email_template_name="emails/password-reset-body.txt",
-            subject_template_name="emails/password-reset-subject.txt",
-        ),
-        name="password_reset",
-    ),
+    path("password-reset/", PasswordResetView.as_view(), name="password_reset"),
     path(
         "password-reset/sent/",
         auth_views.PasswordResetDoneView.as_view(),

@@ -9,7 +9,11 @@ from django.urls import reverse
 from tests.conftest import make_member
 from vocapp.tenancy.models import Membership, Organization, User
 from vocapp.tenancy.roles import Role
-from vocapp.tenancy.views.account import LOGIN_ATTEMPTS_PER_MINUTE
+from vocapp.tenancy.views.account import (
+    LOGIN_ATTEMPTS_PER_MINUTE,
+    RESET_REQUESTS_PER_HOUR_PER_ADDRESS,
+    RESET_REQUESTS_PER_HOUR_PER_CLIENT,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -259,3 +263,22 @@ def test_it_sends_a_signed_in_visitor_of_the_sign_in_page_onwards(client, org_a)
 def test_it_links_the_reset_page_from_the_sign_in_page(client, db):
     page = client.get(LOGIN).content.decode()
     assert f'href="{reverse("password_reset")}"' in page
+
+
+def test_it_sends_a_few_reset_links_an_hour_per_address_then_says_the_same_and_sends_nothing(
+    client, admin_a
+):
+    for _ in range(RESET_REQUESTS_PER_HOUR_PER_ADDRESS + 2):
+        response = client.post("/password-reset/", {"email": "ADMIN@alpha.test"})
+        assert response.status_code == 302
+        assert response["Location"] == reverse("password_reset_done")
+    assert len(mail.outbox) == RESET_REQUESTS_PER_HOUR_PER_ADDRESS
+
+
+def test_it_refuses_a_client_asking_for_reset_links_for_many_addresses(client, db):
+    for number in range(RESET_REQUESTS_PER_HOUR_PER_CLIENT):
+        client.post("/password-reset/", {"email": f"probe{number}@example.test"})
+    response = client.post("/password-reset/", {"email": "one-more@example.test"})
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
+    assert "Too many requests; try again in" in response.content.decode()

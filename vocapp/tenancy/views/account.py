@@ -16,6 +16,9 @@ from vocapp.tenancy.models import Membership, User
 from vocapp.tenancy.services import accept_invite, find_invite
 
 LOGIN_ATTEMPTS_PER_MINUTE = 10
+# A reset link is asked for rarely: more is a mailbox being flooded or addresses being probed.
+RESET_REQUESTS_PER_HOUR_PER_ADDRESS = 3
+RESET_REQUESTS_PER_HOUR_PER_CLIENT = 20
 
 
 class LoginView(auth_views.LoginView):
@@ -47,6 +50,41 @@ class LoginView(auth_views.LoginView):
         response = self.render_to_response(context, status=429)
         response["Retry-After"] = str(retry_after)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    email_template_name = "emails/password-reset-body.txt"
+    subject_template_name = "emails/password-reset-subject.txt"
+
+    def post(self, request, *args, **kwargs):
+        result = rate_limit(
+            f"password-reset:{client_ip(request)}",
+            limit=RESET_REQUESTS_PER_HOUR_PER_CLIENT,
+            window=3600,
+        )
+        if not result.allowed:
+            refusal = ngettext(
+                "Too many requests; try again in %(minutes)d minute.",
+                "Too many requests; try again in %(minutes)d minutes.",
+                (result.retry_after + 59) // 60,
+            ) % {"minutes": (result.retry_after + 59) // 60}
+            response = self.render_to_response(self.get_context_data(refusal=refusal), status=429)
+            response["Retry-After"] = str(result.retry_after)
+            return response
+        return super().post(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        """Past a few links an hour for one address, say the same and send nothing more: the
+        answer never tells whether the address has an account."""
+        address = form.cleaned_data["email"].strip().lower()
+        result = rate_limit(
+            f"password-reset-address:{address}",
+            limit=RESET_REQUESTS_PER_HOUR_PER_ADDRESS,
+            window=3600,
+        )
+        if not result.allowed:
+            return redirect(self.get_success_url())
+        return super().form_valid(form)
 
 
 def pick_organization(request):
