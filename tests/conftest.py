@@ -1,7 +1,8 @@
 """Shared actors: an admin, a CX manager and an agent of organization A; an outsider from B.
 
 Every endpoint test can ask for them by name; ``api_client_for(scopes, organization)`` gives a DRF
-client authenticated with a fresh API key.
+client authenticated with a fresh API key; ``world`` gives both organizations one object of every
+kind (tests/walk.py), for the walks over every page and route.
 """
 
 import contextlib
@@ -10,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from tests.walk import World
 from vocapp.tenancy.models import Membership, Organization, User
 from vocapp.tenancy.roles import Role
 from vocapp.tenancy.scope import organization_scope
@@ -60,6 +62,17 @@ def agent_a(org_a):
 def outsider(org_b):
     """An admin of organization B: powerful at home, a stranger to A."""
     return make_member(org_b, "admin@beta.test", Role.ADMIN)
+
+
+@pytest.fixture
+def world(org_a, org_b, admin_a, manager_a, agent_a, outsider):
+    """Organization A with one object of every kind; B with its own (and its admin, outsider)."""
+    world = World(
+        org=org_a, other=org_b, admin=admin_a, manager=manager_a, agent=agent_a, outsider=outsider
+    )
+    world.populate(org_a)
+    world.populate(org_b)
+    return world
 
 
 @pytest.fixture

@@ -6,34 +6,15 @@ from rest_framework.response import Response
 from journeys import services
 from journeys.models import Journey, Persona, Stage, Touchpoint
 from vocapp.api.filters import object_filter
-from vocapp.tenancy.api.base import OrganizationModelViewSet
+from vocapp.tenancy.api.base import ARCHIVED, ArchivingModelViewSet
 
 from . import serializers as s
 
-ARCHIVED = OpenApiParameter(
-    "archived", bool, description="true: list the archived ones instead of the active ones"
-)
 
-
-class JourneyMapViewSet(OrganizationModelViewSet):
+class JourneyMapViewSet(ArchivingModelViewSet):
     """Create and update go through journeys.services; DELETE archives (rows are kept)."""
 
-    def narrow_queryset(self, queryset):
-        if self.action == "list":
-            archived = self.request.query_params.get("archived", "").lower() in ("true", "1")
-            queryset = queryset.filter(archived_at__isnull=not archived)
-        return self.narrow(queryset, self.request.query_params)
-
-    def narrow(self, queryset, params):
-        return queryset
-
-    def save_for_create(self, serializer, **fields):
-        serializer.save(actor=self.request.auth, **fields)
-
-    def perform_update(self, serializer):
-        serializer.save(actor=self.request.auth)
-
-    def perform_destroy(self, instance):
+    def archive(self, instance):
         services.archive(self.request.auth, instance)
 
 

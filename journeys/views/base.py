@@ -41,23 +41,9 @@ def touchpoint_lines(organization, touchpoint_ids) -> dict[int, list[str]]:
 
 
 class JourneysPage(OrganizationPageMixin, View):
-    """A page of the journeys app; ``render_page`` adds what every template needs."""
+    """A page of the journeys app."""
 
     section = "journeys"
-
-    def render_page(self, template, context=None, status=200):
-        return render(
-            self.request,
-            template,
-            {
-                "organization": self.organization,
-                "membership": self.membership,
-                "can_configure": self.membership.can("configure"),
-                "section": self.section,
-                **(context or {}),
-            },
-            status=status,
-        )
 
 
 class ConfigurePage(JourneysPage):

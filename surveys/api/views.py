@@ -11,7 +11,7 @@ from rest_framework.exceptions import APIException
 
 from journeys.models import Touchpoint
 from vocapp.api.filters import object_filter
-from vocapp.tenancy.api.base import OrganizationModelViewSet
+from vocapp.tenancy.api.base import ARCHIVED, ArchivingModelViewSet
 from vocapp.tenancy.audit import record_audit
 
 from ..models import Campaign, ListeningRule, Survey, SurveyVersion
@@ -19,9 +19,6 @@ from ..selectors import count_active_uses
 from ..versioning import AnsweredQuestionRemoved
 from . import serializers as s
 
-ARCHIVED = OpenApiParameter(
-    "archived", bool, description="true: list the archived ones instead of the others"
-)
 CONFLICT = OpenApiResponse(description="The change would lose answers; nothing was changed.")
 
 
@@ -31,27 +28,16 @@ class Conflict(APIException):
     default_detail = "This change conflicts with stored answers."
 
 
-class ArchivingViewSet(OrganizationModelViewSet):
-    """Lists hide archived objects (``?archived=true`` lists them); DELETE archives."""
+class ArchivingViewSet(ArchivingModelViewSet):
+    """An archived survey, rule or campaign can be read but no longer changed."""
 
     def narrow_queryset(self, queryset):
-        if self.action == "list":
-            archived = self.request.query_params.get("archived", "").lower() in ("true", "1")
-            queryset = queryset.filter(archived_at__isnull=not archived)
-        elif self.action != "retrieve":
+        queryset = super().narrow_queryset(queryset)
+        if self.action not in ("list", "retrieve"):
             queryset = queryset.filter(archived_at__isnull=True)
-        return self.narrow(queryset, self.request.query_params)
-
-    def narrow(self, queryset, params):
         return queryset
 
-    def save_for_create(self, serializer, **fields):
-        serializer.save(actor=self.request.auth, **fields)
-
-    def perform_update(self, serializer):
-        serializer.save(actor=self.request.auth)
-
-    def perform_destroy(self, instance):
+    def archive(self, instance):
         instance.archived_at = timezone.now()
         fields = ["archived_at"]
         if hasattr(instance, "active"):

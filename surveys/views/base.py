@@ -1,4 +1,4 @@
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.views import View
 
 from vocapp.tenancy.views.base import OrganizationPageMixin
@@ -10,23 +10,9 @@ def get_live(queryset, pk):
 
 
 class SurveysPage(OrganizationPageMixin, View):
-    """A page of the surveys app; ``render_page`` adds what every template needs."""
+    """A page of the surveys app."""
 
     section = "surveys"
-
-    def render_page(self, template, context=None, status=200):
-        return render(
-            self.request,
-            template,
-            {
-                "organization": self.organization,
-                "membership": self.membership,
-                "can_configure": self.membership.can("configure"),
-                "section": self.section,
-                **(context or {}),
-            },
-            status=status,
-        )
 
 
 class ConfigurePage(SurveysPage):

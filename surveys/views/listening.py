@@ -32,16 +32,8 @@ RULE_FIELDS = [
     "max_delay_minutes",
     "active",
 ]
-CAMPAIGN_FIELDS = [
-    "name",
-    "survey",
-    "segment",
-    "channels",
-    "starts_on",
-    "repeat_every_days",
-    "sample_size",
-    "active",
-]
+# What the campaign page edits is what its audit events record.
+CAMPAIGN_FIELDS = CampaignForm._meta.fields
 
 
 class ListeningPage(SurveysPage):

@@ -91,16 +91,6 @@ def _keep_the_test_transaction():
 
 
 @pytest.fixture
-def world(org_a, org_b, admin_a, manager_a, agent_a, outsider):
-    world = World(
-        org=org_a, other=org_b, admin=admin_a, manager=manager_a, agent=agent_a, outsider=outsider
-    )
-    world.populate(org_a)
-    world.populate(org_b)
-    return world
-
-
-@pytest.fixture
 def admin_key(world):
     _key, full_key = create_api_key(None, world.org, name="schemathesis", scopes=["admin"])
     return full_key

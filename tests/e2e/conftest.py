@@ -1,10 +1,5 @@
-"""Headless Chromium through Playwright's sync API, against pytest-django's live server.
-
-Playwright's sync API keeps an asyncio loop running in this thread while it is started, and
-Django refuses ORM calls from a thread with a running loop (SynchronousOnlyOperation). The test
-code only touches the database between browser steps, never concurrently with the live server's
-own requests for the same rows, so DJANGO_ALLOW_ASYNC_UNSAFE is set while Playwright runs: for
-this package only (Playwright stops when its last test ends, and the variable is restored).
+"""A browser for the end-to-end tests: one headless Chromium for the package (tests/browser.py),
+and phone- and desktop-size pages whose relative URLs go to pytest-django's live server.
 """
 
 import os
@@ -12,30 +7,16 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from playwright.sync_api import sync_playwright
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 375, "height": 812}
+from tests.browser import PHONE, launched_chromium
+
 SCREENSHOTS = Path(settings.BASE_DIR) / "docs" / "screenshots"
 
 
 @pytest.fixture(scope="package")
 def chromium():
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-            yield browser
-            browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+    with launched_chromium() as browser:
+        yield browser
 
 
 @pytest.fixture

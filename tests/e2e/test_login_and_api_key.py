@@ -14,12 +14,12 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from tests.browser import DESKTOP
 from vocapp.tenancy.models import ApiKey, Membership, Organization, User
 from vocapp.tenancy.roles import Role
 
 pytestmark = pytest.mark.browser
 
-DESKTOP = {"width": 1280, "height": 900}
 KEY_NAME = "Shop back-office"
 
 

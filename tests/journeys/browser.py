@@ -4,44 +4,16 @@
 rule and then expects its line on that card (``expect(card(page, name)).to_contain_text(...)``).
 """
 
-import os
-from contextlib import contextmanager
+from playwright.sync_api import expect
 
-from playwright.sync_api import expect, sync_playwright
+from tests.browser import (  # noqa: F401  (re-exported for the browser tests of journeys and surveys)
+    DESKTOP,
+    PHONE,
+    assert_fits_phone_width,
+    launched_chromium,
+)
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 PASSWORD = "correct horse battery"  # the fixture users' password (tests/conftest.py)
-
-
-@contextmanager
-def launched_chromium():
-    """Headless Chromium; the Django ORM may be used between browser steps meanwhile (Playwright's
-    sync API keeps an asyncio loop in this thread, hence DJANGO_ALLOW_ASYNC_UNSAFE)."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-            )
-            try:
-                yield browser
-            finally:
-                browser.close()
-    finally:
-        if previous is None:
-            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-        else:
-            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
-
-
-def assert_fits_phone_width(page):
-    """No horizontal scrolling of the page at 375 px (the map scrolls inside itself)."""
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"
 
 
 def sign_in(page, email, password=PASSWORD):

@@ -5,6 +5,7 @@ subclasses narrow with ``narrow_queryset`` and may not override the owned method
 the class is defined, as PostHog's routing mixin does).
 """
 
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import viewsets
 
 from vocapp.tenancy.scope import require_organization
@@ -46,3 +47,37 @@ class OrganizationModelViewSet(OrganizationViewSetMixin, viewsets.ModelViewSet):
 
 class OrganizationReadOnlyViewSet(OrganizationViewSetMixin, viewsets.ReadOnlyModelViewSet):
     pass
+
+
+# The list filter of every archiving endpoint, for its OpenAPI description.
+ARCHIVED = OpenApiParameter(
+    "archived", bool, description="true: list the archived ones instead of the active ones"
+)
+
+
+class ArchivingModelViewSet(OrganizationModelViewSet):
+    """Objects that answers may point to: lists hide archived ones (``?archived=true`` lists
+    them instead), DELETE archives through ``archive()`` and never deletes, and every write
+    names the API key as the actor of its audit event."""
+
+    def narrow_queryset(self, queryset):
+        if self.action == "list":
+            archived = self.request.query_params.get("archived", "").lower() in ("true", "1")
+            queryset = queryset.filter(archived_at__isnull=not archived)
+        return self.narrow(queryset, self.request.query_params)
+
+    def narrow(self, queryset, params):
+        """Subclasses filter on their own query parameters here."""
+        return queryset
+
+    def save_for_create(self, serializer, **fields):
+        serializer.save(actor=self.request.auth, **fields)
+
+    def perform_update(self, serializer):
+        serializer.save(actor=self.request.auth)
+
+    def perform_destroy(self, instance):
+        self.archive(instance)
+
+    def archive(self, instance):
+        raise NotImplementedError(f"{type(self).__name__} must say how it archives")

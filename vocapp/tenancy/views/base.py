@@ -1,5 +1,6 @@
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.http import Http404
+from django.shortcuts import render
 
 from vocapp.tenancy.access import require_capability
 
@@ -28,3 +29,18 @@ class OrganizationPageMixin(LoginRequiredMixin):
         context["organization"] = self.organization
         context["membership"] = self.membership
         return context
+
+    def render_page(self, template, context=None, status=200):
+        """Render ``template`` with what every organization page needs, for plain ``View``s."""
+        return render(
+            self.request,
+            template,
+            {
+                "organization": self.organization,
+                "membership": self.membership,
+                "can_configure": self.membership.can("configure"),
+                "section": getattr(self, "section", None),
+                **(context or {}),
+            },
+            status=status,
+        )
