@@ -1,0 +1,63 @@
+"""What customers answered."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from vocapp.tenancy.scope import TenantModel
+
+from .content import Question, SurveyVersion
+
+
+class ResponseChannel(models.TextChoices):
+    SMS = "sms", _("SMS")
+    EMAIL = "email", _("Email")
+    LINK = "link", _("Link")
+    QR = "qr", _("QR code / kiosk")
+
+
+class Response(TenantModel):
+    """One person's answers to one survey version (through an invitation or an open link)."""
+
+    survey_version = models.ForeignKey(
+        SurveyVersion, on_delete=models.PROTECT, related_name="responses"
+    )
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    channel = models.CharField(max_length=8, choices=ResponseChannel.choices)
+    locale = models.CharField(max_length=8, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "started_at"], name="response_org_started"),
+            models.Index(
+                fields=["organization", "touchpoint", "started_at"], name="response_org_tp_started"
+            ),
+        ]
+
+
+class Answer(TenantModel):
+    response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    score = models.SmallIntegerField(null=True, blank=True)
+    text = models.TextField(blank=True)
+    choices = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["response", "question"], name="answer_unique"),
+        ]
