@@ -1,7 +1,10 @@
 from vocapp.api.urls import router
 
+from .interactions import InteractionViewSet, InvitationViewSet
 from .views import CampaignViewSet, ListeningRuleViewSet, SurveyViewSet
 
 router.register("surveys", SurveyViewSet, basename="survey")
 router.register("listening-rules", ListeningRuleViewSet, basename="listening-rule")
 router.register("campaigns", CampaignViewSet, basename="campaign")
+router.register("interactions", InteractionViewSet, basename="interaction")
+router.register("invitations", InvitationViewSet, basename="invitation")
