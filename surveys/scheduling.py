@@ -56,7 +56,7 @@ class Plan:
     deadline: datetime  # latest acceptable sending
     rule_id: int | None = None
     segment_id: int | None = None
-    sampling_percent: int = 100
+    sampling_percent: float = 100
     sampling_salt: str = ""
 
 

@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "purge-expired-data": {"task": "vocapp.contacts.tasks.purge_expired_data", "schedule": 86400.0},
+    "start-due-campaigns": {"task": "surveys.tasks.start_due_campaigns", "schedule": 60.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
