@@ -318,7 +318,12 @@ def settle_replays(events: list[CleanEvent]) -> list[CleanEvent]:
         if first is None:
             fresh.append(event)
             continue
-        differing = [n for n, d in event.fingerprint.items() if first.fingerprint.get(n) != d]
+        # An erased contact's interactions keep no fingerprint: a replay is only a replay.
+        differing = [
+            name
+            for name, digest in event.fingerprint.items()
+            if first.fingerprint and first.fingerprint.get(name) != digest
+        ]
         result = event.result
         result.interaction = first
         if differing:
