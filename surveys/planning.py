@@ -15,6 +15,7 @@ from django.db.models import F, Q
 
 from vocapp.contacts.models import Contact, Segment
 from vocapp.contacts.segments import compile_conditions
+from vocapp.contacts.upsert import opted_out_addresses
 
 from . import scheduling
 from .models import DeliveryPolicy, Invitation, SuppressionReason
@@ -45,7 +46,15 @@ def delivery_policy(organization) -> DeliveryPolicy:
     return policy
 
 
-def person_of(contact: Contact, in_segments: frozenset = frozenset()) -> Person:
+def address_opt_outs(contact: Contact, blocked: set) -> frozenset:
+    """The channels whose address of this contact is opted out (held per address)."""
+    pairs = (("sms", contact.phone), ("email", contact.email))
+    return frozenset(channel for channel, address in pairs if (channel, address) in blocked)
+
+
+def person_of(
+    contact: Contact, in_segments: frozenset = frozenset(), address_opted_out=frozenset()
+) -> Person:
     return Person(
         id=contact.pk,
         key=contact.external_id,
@@ -56,7 +65,8 @@ def person_of(contact: Contact, in_segments: frozenset = frozenset()) -> Person:
         consented=frozenset(
             channel for channel in ("sms", "email") if getattr(contact, f"{channel}_consent_at")
         ),
-        opted_out=frozenset(
+        opted_out=address_opted_out
+        | frozenset(
             channel for channel in ("sms", "email") if getattr(contact, f"{channel}_opted_out_at")
         ),
         erased=contact.erased_at is not None,
@@ -148,8 +158,13 @@ def decide_batch(organization, requests: list, now) -> list[tuple[Request, Decis
     accounts = account_invitations(contacts.values(), policy, now)
     segment_ids = {r.plan.segment_id for r in requests if r.plan.segment_id is not None}
     members = segment_members(list(contacts), segment_ids) if segment_ids else {}
+    blocked = opted_out_addresses(contacts.values())
     people = {
-        pk: person_of(contact, frozenset(s for s, ids in members.items() if pk in ids))
+        pk: person_of(
+            contact,
+            frozenset(s for s, ids in members.items() if pk in ids),
+            address_opt_outs(contact, blocked),
+        )
         for pk, contact in contacts.items()
     }
     batch = Batch(now)

@@ -8,7 +8,7 @@ import time_machine
 from surveys import campaigns
 from surveys.models import Campaign, CampaignRun, Invitation
 from surveys.tasks import start_due_campaigns
-from vocapp.contacts.models import Contact, Segment
+from vocapp.contacts.models import AddressOptOut, Contact, Segment
 from vocapp.tenancy.scope import organization_scope
 
 from .conftest import in_scope
@@ -164,3 +164,18 @@ def test_the_cold_cap_holds_for_someone_asked_twice_this_year(barometer, org_a):
             campaigns.materialize(run_of(barometer))
             latest = Invitation.objects.filter(campaign=barometer).order_by("-pk").first()
     assert (latest.state, latest.reason) == ("suppressed", "cold_cap")
+
+
+def test_an_address_opted_out_under_another_record_is_not_asked(barometer, org_a):
+    make_contacts(org_a, 2)
+    with organization_scope(org_a):
+        AddressOptOut.objects.create(channel="email", address="k0@example.test", source="manual")
+    with time_machine.travel(MONDAY, tick=False):
+        campaigns.start_due_runs(datetime.now(UTC))
+        with organization_scope(org_a):
+            campaigns.materialize(run_of(barometer))
+            decided = {
+                i.contact.external_id: (i.state, i.reason)
+                for i in Invitation.objects.filter(campaign=barometer).select_related("contact")
+            }
+    assert decided == {"k-0": ("suppressed", "opted_out"), "k-1": ("scheduled", "")}
