@@ -81,6 +81,7 @@ class CleanEvent:
     occurred_at: datetime
     attributes: dict
     fingerprint: dict = field(default_factory=dict)
+    contact_created: bool = False
 
 
 # --------------------------------------------------------------------------------------------
@@ -359,6 +360,7 @@ def upsert_event_contacts(events: list[CleanEvent]) -> dict:
     contacts = {}
     for event in events:
         outcome = outcomes[event.contact["external_id"]]
+        event.contact_created = outcome.status == "created"
         if outcome.status == "rejected":
             for name, messages in outcome.errors.items():
                 for message in messages:
@@ -380,7 +382,8 @@ def plan_invitations(organization, events: list[CleanEvent], now) -> None:
             owners.append(event.result)
     if not requests:
         return
-    decide_batch(organization, requests, now)
+    created = {e.result.interaction.contact_id for e in events if e.contact_created}
+    decide_batch(organization, requests, now, new_contact_ids=created, upserted=True)
     for owner, request in zip(owners, requests, strict=True):
         owner.invitations.append(request.invitation)
 

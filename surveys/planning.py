@@ -150,15 +150,22 @@ def segment_members(contact_ids, segment_ids) -> dict:
     return members
 
 
-def decide_batch(organization, requests: list, now) -> list[tuple[Request, Decision]]:
-    """Decide every request in order and store the invitations; returns (request, decision)."""
+def decide_batch(
+    organization, requests: list, now, *, new_contact_ids=frozenset(), upserted=False
+) -> list[tuple[Request, Decision]]:
+    """Decide every request in order and store the invitations; returns (request, decision).
+
+    ``new_contact_ids``: contacts created by this request, which have no invitation yet.
+    ``upserted``: the contacts were just upserted, which carried address opt-outs onto them.
+    """
     policy = Policy.of(organization, delivery_policy(organization))
     contacts = {request.contact.pk: request.contact for request in requests}
-    past = recent_invitations(list(contacts), horizon(policy, now))
+    known = [pk for pk in contacts if pk not in new_contact_ids]
+    past = recent_invitations(known, horizon(policy, now)) if known else defaultdict(list)
     accounts = account_invitations(contacts.values(), policy, now)
     segment_ids = {r.plan.segment_id for r in requests if r.plan.segment_id is not None}
     members = segment_members(list(contacts), segment_ids) if segment_ids else {}
-    blocked = opted_out_addresses(contacts.values())
+    blocked = set() if upserted else opted_out_addresses(contacts.values())
     people = {
         pk: person_of(
             contact,

@@ -185,7 +185,9 @@ def merge_attributes(current: dict, update: dict | None) -> dict:
 def opted_out_addresses(contacts) -> set:
     """(channel, address) pairs among these contacts' addresses that are opted out."""
     addresses = {c.email for c in contacts if c.email} | {c.phone for c in contacts if c.phone}
-    if not addresses:
+    # Most organizations hold few opt-outs: asking whether there are any at all is far cheaper
+    # than sending every address of a large batch to the database.
+    if not addresses or not AddressOptOut.objects.exists():
         return set()
     return set(
         AddressOptOut.objects.filter(address__in=addresses).values_list("channel", "address")
@@ -202,7 +204,7 @@ def identity_digests(organization, contact) -> set:
 
 def suppressed_digests(digest_sets) -> set:
     digests = set().union(*digest_sets)
-    if not digests:
+    if not digests or not SuppressedIdentity.objects.exists():
         return set()
     return set(
         SuppressedIdentity.objects.filter(digest__in=digests).values_list("digest", flat=True)
