@@ -9,7 +9,7 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from vocapp import registry
 
-        from . import annotations, demo
+        from . import annotations, demo, gdpr, importers
         from .selectors import count_active_rules
 
         registry.navigation.register(
@@ -29,6 +29,32 @@ class SurveysConfig(AppConfig):
             )
         )
         registry.touchpoint_annotations.register(
-            registry.TouchpointAnnotation("listening", annotations.listening_lines, order=10)
+            registry.TouchpointAnnotation(
+                "listening",
+                annotations.listening_lines,
+                order=10,
+                link=registry.TouchpointLink(
+                    _("Invitations: sent, answered, not sent and why"),
+                    "surveys:touchpoint_invitations",
+                ),
+            )
+        )
+        # Everyone reads the delivery policy (it explains why invitations were not sent); only
+        # admins change it, so the tab is shown to every role.
+        registry.settings_tabs.register(
+            registry.NavEntry("delivery", _("Delivery policy"), "surveys:delivery_policy", order=50)
         )
         registry.demo_seeders.register(registry.DemoSeeder("surveys", demo.seed_surveys, order=30))
+        registry.demo_seeders.register(
+            registry.DemoSeeder("interactions", demo.seed_interactions, order=40)
+        )
+        importers.register()
+        registry.gdpr_exporters.register(
+            registry.GdprExporter("interactions", gdpr.export_interactions, order=30)
+        )
+        registry.gdpr_exporters.register(
+            registry.GdprExporter("invitations", gdpr.export_invitations, order=31)
+        )
+        registry.gdpr_erasers.register(
+            registry.GdprEraser("interactions", gdpr.erase_interactions, order=30)
+        )

@@ -8,7 +8,16 @@ from journeys.models import Touchpoint
 from vocapp.contacts.models import Segment
 
 from .content import MAX_QUESTIONS, Content, locales
-from .models import Campaign, ListeningRule, QuestionKind, SendChannel, Survey, question_key
+from .models import (
+    Campaign,
+    InvitationState,
+    ListeningRule,
+    QuestionKind,
+    SendChannel,
+    SuppressionReason,
+    Survey,
+    question_key,
+)
 
 LANGUAGE_NAMES = {"en": _("English"), "fr": _("French")}
 
@@ -434,3 +443,32 @@ class CampaignForm(ScopedChoicesMixin, forms.ModelForm):
         else:
             days = self.instance.repeat_every_days or self.initial.get("repeat_every_days") or 0
         return bool(days) and days < Campaign.MIN_COMFORTABLE_REPEAT_DAYS
+
+
+class InvitationFilterForm(forms.Form):
+    """The period and filters of the invitation pages; a value it does not know is ignored."""
+
+    DEFAULTS = {"period": 30, "state": "", "reason": ""}
+
+    period = forms.TypedChoiceField(
+        label=_("Period"),
+        choices=[(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 days"))],
+        coerce=int,
+        required=False,
+    )
+    state = forms.ChoiceField(
+        label=_("State"), choices=[("", _("Every state")), *InvitationState.choices], required=False
+    )
+    reason = forms.ChoiceField(
+        label=_("Why not sent"),
+        choices=[("", _("Every reason")), *SuppressionReason.choices],
+        required=False,
+    )
+
+    @classmethod
+    def read(cls, query) -> tuple["InvitationFilterForm", dict]:
+        """The values to apply (defaults instead of unknown ones) and a form showing them."""
+        form = cls(query)
+        form.is_valid()
+        values = {name: form.cleaned_data.get(name) or cls.DEFAULTS[name] for name in cls.DEFAULTS}
+        return cls(initial=values), values

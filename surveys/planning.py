@@ -61,7 +61,12 @@ def person_of(
         email=contact.email,
         phone=contact.phone,
         time_zone=contact.time_zone,
-        attributes=contact.attributes or {},
+        # Fatigue rules may also name the contact's language or time zone.
+        attributes={
+            "locale": contact.locale,
+            "time_zone": contact.time_zone,
+            **(contact.attributes or {}),
+        },
         consented=frozenset(
             channel for channel in ("sms", "email") if getattr(contact, f"{channel}_consent_at")
         ),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import listening, surveys
+from .views import invitations, listening, policy, surveys
 
 app_name = "surveys"
 
@@ -30,4 +30,15 @@ urlpatterns = [
         listening.CampaignArchiveView.as_view(),
         name="campaign_archive",
     ),
+    path(
+        "listening/campaigns/<int:pk>/invitations/",
+        invitations.CampaignInvitationsView.as_view(),
+        name="campaign_invitations",
+    ),
+    path(
+        "touchpoints/<int:pk>/invitations/",
+        invitations.TouchpointInvitationsView.as_view(),
+        name="touchpoint_invitations",
+    ),
+    path("settings/delivery/", policy.DeliveryPolicyView.as_view(), name="delivery_policy"),
 ]

@@ -375,6 +375,33 @@ def make_campaign(world, organization):
     )
 
 
+def make_interaction(world, organization):
+    from surveys.models import Interaction
+
+    return Interaction.objects.create(
+        touchpoint=world.get("touchpoint", organization),
+        contact=world.get("contact", organization),
+        external_id=_slug_label(world, organization, "interaction"),
+        occurred_at=timezone.now(),
+        attributes={"store": _label(world, organization, "store")},
+    )
+
+
+def make_invitation(world, organization):
+    from surveys.models import Invitation
+
+    interaction = world.get("interaction", organization)
+    return Invitation.objects.create(
+        contact=interaction.contact,
+        interaction=interaction,
+        touchpoint=interaction.touchpoint,
+        survey_version=world.get("survey", organization).current_version,
+        kind="hot",
+        channel="sms",
+        send_at=timezone.now(),
+    )
+
+
 def make_audit_event(world, organization):
     from vocapp.tenancy.audit import record_audit
 
@@ -402,6 +429,8 @@ KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "survey": make_survey,
     "listening_rule": make_listening_rule,
     "campaign": make_campaign,
+    "interaction": make_interaction,
+    "invitation": make_invitation,
 }
 
 # URL kwarg holding an object id -> {url name -> kind}. Later issues add their pages here.
@@ -444,6 +473,8 @@ OBJECT_KWARGS: dict[str, dict[str, str]] = {
         "surveys:rule_archive": "listening_rule",
         "surveys:campaign_edit": "campaign",
         "surveys:campaign_archive": "campaign",
+        "surveys:campaign_invitations": "campaign",
+        "surveys:touchpoint_invitations": "touchpoint",
     },
 }
 
@@ -459,6 +490,8 @@ API_KINDS: dict[str, str] = {
     "survey": "survey",
     "listening-rule": "listening_rule",
     "campaign": "campaign",
+    "interaction": "interaction",
+    "invitation": "invitation",
 }
 
 # Model label -> kind (for foreign-key fields of serializers and forms).
@@ -479,6 +512,8 @@ MODEL_KINDS: dict[str, str] = {
     "surveys.survey": "survey",
     "surveys.listeningrule": "listening_rule",
     "surveys.campaign": "campaign",
+    "surveys.interaction": "interaction",
+    "surveys.invitation": "invitation",
 }
 
 
@@ -617,6 +652,9 @@ TENANT_PAGES: dict[str, Page] = {
     "surveys:campaign_new": Page(get="configure", post="configure"),
     "surveys:campaign_edit": Page(get="view", post="configure"),
     "surveys:campaign_archive": Page(get=None, post="configure"),
+    "surveys:campaign_invitations": Page(get="view"),
+    "surveys:touchpoint_invitations": Page(get="view"),
+    "surveys:delivery_policy": Page(get="view", post=ADMIN_ONLY),
 }
 
 # Pages any visitor may open, and why that is safe.

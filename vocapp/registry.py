@@ -2,9 +2,9 @@
 
 Dependencies point one way (vocapp <- journeys <- surveys <- alerts <- roi): a left app never
 imports a right one. Instead each app registers, in its AppConfig.ready(), what it contributes:
-navigation entries, dashboard panels, case-context panels, GDPR exporters and erasers, import
-row handlers, set-up steps and demo data. Consumers iterate a registry and never name the
-contributors.
+navigation entries, settings tabs, dashboard panels, case-context panels, GDPR exporters and
+erasers, import row handlers, set-up steps and demo data. Consumers iterate a registry and never
+name the contributors.
 """
 
 from collections.abc import Callable, Iterator
@@ -140,19 +140,35 @@ class DemoSeeder:
 
 
 @dataclass(frozen=True)
+class TouchpointLink:
+    """A page of an app to the right about one touchpoint, linked from the touchpoint's page.
+
+    ``url_name`` takes ``org_slug`` and ``pk`` (the touchpoint's id).
+    """
+
+    label: Any
+    url_name: str
+    capability: str = "view"
+
+
+@dataclass(frozen=True)
 class TouchpointAnnotation:
     """Short lines shown on touchpoint cards of the journey map by an app to the right.
 
     ``annotate(organization, touchpoint_ids)`` returns ``{touchpoint_id: [text, ...]}``, e.g. how
     each touchpoint is listened to (surveys) or its score (dashboards), in one query per app.
+    ``link``, if any, is shown on the touchpoint's own page (e.g. its invitations).
     """
 
     key: str
     annotate: Callable[[Any, list[int]], dict[int, list[str]]]
     order: int = 100
+    link: TouchpointLink | None = None
 
 
 navigation: Registry[NavEntry] = Registry("navigation")
+# Tabs of the organization settings pages; ``key`` is the ``section`` the page renders with.
+settings_tabs: Registry[NavEntry] = Registry("settings tabs")
 dashboard_panels: Registry[Panel] = Registry("dashboard panels")
 case_context_panels: Registry[Panel] = Registry("case-context panels")
 gdpr_exporters: Registry[GdprExporter] = Registry("GDPR exporters")

@@ -4,6 +4,7 @@ from collections import defaultdict
 
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views import View
 
 from journeys.models import Stage, Touchpoint
@@ -38,6 +39,16 @@ def touchpoint_lines(organization, touchpoint_ids) -> dict[int, list[str]]:
         for touchpoint_id, texts in annotation.annotate(organization, touchpoint_ids).items():
             lines[touchpoint_id].extend(texts)
     return lines
+
+
+def touchpoint_links(membership, touchpoint_id) -> list[dict]:
+    """Pages of the apps to the right about this touchpoint that the member's role may open."""
+    kwargs = {"org_slug": membership.organization.slug, "pk": touchpoint_id}
+    return [
+        {"label": annotation.link.label, "url": reverse(annotation.link.url_name, kwargs=kwargs)}
+        for annotation in registry.touchpoint_annotations
+        if annotation.link is not None and membership.can(annotation.link.capability)
+    ]
 
 
 class JourneysPage(OrganizationPageMixin, View):

@@ -18,6 +18,7 @@ from .base import (
     bad_move,
     get_active,
     touchpoint_lines,
+    touchpoint_links,
     wants_json,
 )
 
@@ -32,6 +33,7 @@ class TouchpointDetailView(JourneysPage):
                 "touchpoint": touchpoint,
                 "stage": touchpoint.stage,
                 "journey": touchpoint.stage.journey,
+                "links": touchpoint_links(self.membership, touchpoint.pk),
             },
         )
 

@@ -101,6 +101,8 @@ class InteractionSerializer(serializers.ModelSerializer):
             "received_at",
             "invitations",
         ]
+        # Interactions are written through ingest() (create and bulk), never by this serializer.
+        read_only_fields = fields
 
     def get_invitations(self, interaction) -> list[dict]:
         return [describe(i) for i in interaction.invitations.all()]
@@ -177,11 +179,18 @@ class InteractionViewSet(
 
 
 class InvitationSerializer(serializers.ModelSerializer):
+    contact_external_id = serializers.CharField(
+        source="contact.external_id", read_only=True, help_text="Your id of the contact."
+    )
+    channel = serializers.SerializerMethodField(help_text="sms or email; null if none fitted.")
+    reason = serializers.SerializerMethodField(help_text="Why it was not sent; null if it was.")
+
     class Meta:
         model = Invitation
         fields = [
             "id",
             "contact",
+            "contact_external_id",
             "interaction",
             "touchpoint",
             "rule",
@@ -196,6 +205,13 @@ class InvitationSerializer(serializers.ModelSerializer):
             "expires_at",
             "created_at",
         ]
+        read_only_fields = fields
+
+    def get_channel(self, invitation) -> str | None:
+        return invitation.channel or None
+
+    def get_reason(self, invitation) -> str | None:
+        return invitation.reason or None
 
 
 @extend_schema(
@@ -228,4 +244,4 @@ class InvitationViewSet(
                 if value not in choices.values:
                     raise ValidationError({name: [f"'{value}' is not one of {choices.values}."]})
                 queryset = queryset.filter(**{name: value})
-        return queryset
+        return queryset.select_related("contact")

@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
 
+from surveys.policy_forms import BLANK_RULE_ROWS
 from tests.core.conftest import Form, body_text, inline_code, parse_forms
 from tests.walk import (
     API_PLAIN,
@@ -72,6 +73,8 @@ VALID_VALUES: dict[Any, Any] = {
     # Listening rules and campaigns: channels in order of preference (two different ones).
     "channels_0": "email",
     "channels_1": "sms",
+    # Delivery policy: a fatigue rule's number of days (its empty rows offer none).
+    **{("surveys:delivery_policy", f"fatigue-{row}-days"): "90" for row in range(BLANK_RULE_ROWS)},
 }
 
 # url name -> why the text a form saves is shown on no page of the walk.
@@ -102,6 +105,11 @@ API_LIST_PAGES: dict[str, str | Callable[[World, dict], str]] = {
     ),
     "listening-rule": "surveys:rules",
     "campaign": "surveys:campaigns",
+    # The touchpoint's invitations page names each decision's interaction by its external_id.
+    "interaction": lambda world, created: reverse(
+        "surveys:touchpoint_invitations",
+        kwargs={"org_slug": world.org.slug, "pk": world.get("touchpoint").pk},
+    ),
 }
 
 # basename -> why the objects of a create route carry no free text (only ids, choices, numbers):
@@ -119,6 +127,12 @@ API_VALID_VALUES: dict[tuple[str, str], Callable[[World, str], Any]] = {
         {"attribute": "first_name", "op": "contains", "value": text}
     ],
     ("stage", "journey"): lambda world, text: world.get("journey").pk,
+    ("interaction", "touchpoint"): lambda world, text: world.get("touchpoint").pk,
+    ("interaction", "occurred_at"): lambda world, text: "2026-01-05T10:00:00+01:00",
+    ("interaction", "contact"): lambda world, text: {
+        "external_id": "xss-interaction-contact",
+        "first_name": text[:100],
+    },
     ("touchpoint", "stage"): lambda world, text: world.get("stage").pk,
     ("survey", "questions"): lambda world, text: [
         {"kind": "nps", "texts": {"en": text}},

@@ -20,6 +20,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -147,6 +148,15 @@ def get_json(url):
         return error.code, json.loads(error.read() or b"{}")
 
 
+def post_json(url, body, api_key):
+    request = urllib.request.Request(  # noqa: S310  (our local server)
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": f"Bearer {api_key}", "Content-Type": "application/json"},
+    )
+    return get_json(request)
+
+
 def poll(check, timeout, interval=0.5):
     """Calls ``check`` until it returns a truthy value or ``timeout`` seconds have passed."""
     deadline = time.monotonic() + timeout
@@ -260,6 +270,13 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert "Receives the parcel" in journey_map and "Moment of truth" in journey_map
     assert "SMS then email" in journey_map
 
+    # The API takes an interaction on SQLite and schedules its survey at once, with a key made by
+    # the command line against the same database (a new customer: nothing holds the survey back).
+    api_key = create_api_key(data_dir)
+    status, answer = post_json(f"{base_url}/api/v1/interactions/", new_interaction(), api_key)
+    assert status == 201, answer
+    assert [i["state"] for i in answer["invitations"]] == ["scheduled"], answer
+
     # Every embedded file lives under VOC_DATA_DIR; the database is SQLite in WAL mode.
     database = data_dir / "vocapp.sqlite3"
     assert database.exists()
@@ -286,6 +303,35 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert all_gone, f"still running 20 s after Ctrl-C: {remaining}"
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{base_url}/healthz", timeout=2)  # noqa: S310
+
+
+def create_api_key(data_dir):
+    """`manage.py create_api_key` as the newcomer runs it next to `make run`: the key is last."""
+    result = subprocess.run(
+        [str(PYTHON), "manage.py", "create_api_key", "demo", "--scopes", "ingest"],
+        cwd=REPO,
+        env=embedded_environment(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout.split()[-1]
+
+
+def new_interaction():
+    return {
+        "touchpoint": "parcel-received",
+        "external_id": "embedded-order-1-delivered",
+        "occurred_at": datetime.now(UTC).isoformat(),
+        "contact": {
+            "external_id": "embedded-customer",
+            "phone": "+33698765432",
+            "email": "embedded.customer@example.com",
+            "sms_consent": True,
+        },
+    }
 
 
 def table_counts(database):

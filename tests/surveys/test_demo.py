@@ -1,11 +1,23 @@
-"""seed_demo: surveys from the library and how the demo journey is listened to, idempotently."""
+"""seed_demo: surveys from the library, how the demo journey is listened to, and the invitations
+its interactions make, idempotently."""
 
 import io
+from collections import Counter
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.management import call_command
 
-from surveys.models import Campaign, ListeningRule, Question, Survey, SurveyVersion
+from surveys.models import (
+    Campaign,
+    Interaction,
+    Invitation,
+    ListeningRule,
+    Question,
+    Survey,
+    SurveyVersion,
+)
 from vocapp.tenancy.models import Organization
 from vocapp.tenancy.scope import organization_scope
 
@@ -15,7 +27,15 @@ pytestmark = pytest.mark.django_db
 def counts(organization):
     return {
         model.__name__: model.objects.unscoped().filter(organization=organization).count()
-        for model in (Survey, SurveyVersion, Question, ListeningRule, Campaign)
+        for model in (
+            Survey,
+            SurveyVersion,
+            Question,
+            ListeningRule,
+            Campaign,
+            Interaction,
+            Invitation,
+        )
     }
 
 
@@ -38,3 +58,17 @@ def test_the_demo_is_listened_to_hot_warm_and_cold_and_seeding_again_changes_not
     before = counts(demo)
     call_command("seed_demo", stdout=io.StringIO())
     assert counts(demo) == before
+
+
+@time_machine.travel(datetime(2026, 3, 10, 9, 0, tzinfo=UTC), tick=False)  # Tuesday, 10:00 Paris
+def test_the_demo_shows_invitations_scheduled_and_not_sent_with_their_reasons():
+    call_command("seed_demo", stdout=io.StringIO())
+    demo = Organization.objects.get(slug="demo")
+    with organization_scope(demo):
+        interactions = Interaction.objects.count()
+        invitations = list(Invitation.objects.all())
+    assert interactions >= 30
+    scheduled = Counter(i.channel for i in invitations if i.state == "scheduled")
+    assert scheduled["sms"] >= 5 and scheduled["email"] >= 3, scheduled
+    reasons = {i.reason for i in invitations if i.state == "suppressed"}
+    assert reasons >= {"stale_event", "duplicate", "fatigue", "no_consent", "opted_out"}, reasons

@@ -253,3 +253,20 @@ def test_an_inactive_rule_schedules_nothing_but_the_interaction_is_kept(api, hot
     answer = api.post(URL, event(), format="json")
     assert answer.json()["invitations"] == []
     assert in_scope(hot_rule.organization, lambda: Interaction.objects.count()) == 1
+
+
+def test_gdpr_export_lists_interactions_and_invitations_and_erasure_scrubs_attributes(
+    api, hot_rule, clock, org_a
+):
+    from vocapp.contacts.gdpr import erase_contact, export_contact
+
+    api.post(URL, event(), format="json")
+    with organization_scope(org_a):
+        contact = Contact.objects.get(external_id="c-1")
+        exported = export_contact(contact)
+        assert exported["interactions"][0]["attributes"] == {"store": "Lyon", "order_value": 82.5}
+        assert exported["invitations"][0]["channel"] == "sms"
+        erase_contact(None, contact)
+        assert Interaction.objects.get().attributes == {}
+    replay = api.post(URL, event(), format="json")
+    assert replay.json()["status"] == "replayed"

@@ -4,6 +4,10 @@ Upload → ImportJob (status ``mapping``) → the user maps columns → a Celery
 in chunks. Each chunk's rows, rejections and the job's counters commit together, and the commit
 only goes through if ``rows_committed`` is still where this runner started: a crashed worker's
 job resumes from the last committed chunk, and two runners never store a chunk twice.
+
+A handler column ending in ``.*`` (``attributes.*``) stands for every column of the file that
+starts with that prefix: free-form names, such as an interaction's attributes, that no list can
+declare in advance.
 """
 
 import codecs
@@ -73,6 +77,18 @@ def read_header(upload) -> tuple[list[str], str]:
     return [cell.strip() for cell in header], dialect.delimiter
 
 
+def target_columns(handler, organization, header: list[str]) -> list[str]:
+    """The fields a column of this file may be mapped to, wildcards expanded on its header."""
+    columns = []
+    for column in handler.all_columns(organization):
+        if column.endswith(".*"):
+            prefix = column[:-1]
+            columns += [name for name in header if name.startswith(prefix) and name != prefix]
+        else:
+            columns.append(column)
+    return list(dict.fromkeys(columns))
+
+
 def guess_mapping(header: list[str], columns: list[str]) -> dict:
     """Source column → target column where the names match (case and spacing aside)."""
 
@@ -92,7 +108,7 @@ def start_import(actor, kind: str, upload) -> ImportJob:
         kind=kind,
         original_name=upload.name[:255],
         header=header,
-        column_mapping=guess_mapping(header, handler.all_columns(organization)),
+        column_mapping=guess_mapping(header, target_columns(handler, organization, header)),
         created_by=actor,
     )
     job.file.save(f"{organization.pk}/{job.pk}.csv", File(upload), save=True)
@@ -103,7 +119,7 @@ def start_import(actor, kind: str, upload) -> ImportJob:
 def validate_mapping(job: ImportJob, mapping: dict) -> dict:
     """Only known source and target columns; every required target mapped once."""
     handler = handler_for(job.kind)
-    allowed = set(handler.all_columns(job.organization))
+    allowed = set(target_columns(handler, job.organization, job.header))
     cleaned, errors = {}, {}
     for source, target in mapping.items():
         if not target:

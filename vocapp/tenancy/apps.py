@@ -24,6 +24,19 @@ class TenancyConfig(AppConfig):
                 section="admin",
             )
         )
+        # The settings tabs of this app; other apps add theirs (surveys: the delivery policy).
+        for key, label, url_name, order in (
+            ("organization", _("Organization"), "tenancy:settings", 10),
+            ("members", _("Members"), "tenancy:members", 20),
+            ("teams", _("Teams"), "tenancy:teams", 30),
+            ("api_keys", _("API keys"), "tenancy:api_keys", 40),
+            ("audit", _("Audit log"), "tenancy:audit", 900),
+        ):
+            registry.settings_tabs.register(
+                registry.NavEntry(
+                    key, label, url_name, capability="manage_organization", order=order
+                )
+            )
         registry.setup_steps.register(
             registry.SetupStep(
                 "members",

@@ -79,7 +79,7 @@ class ImportDetailView(OrganizationPageMixin, View):
 
     def render_page(self, job, errors, status=200):
         handler = imports.handler_for(job.kind)
-        columns = handler.all_columns(self.request.organization)
+        columns = imports.target_columns(handler, self.request.organization, job.header)
         rows = [
             {
                 "index": i,
