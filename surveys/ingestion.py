@@ -153,6 +153,8 @@ def clean_event(index: int, raw, now, organization) -> CleanEvent:
         external_id = ""
     if not isinstance(external_id, str) or len(external_id) > 100:
         result.add_error("external_id", "must be text of 100 characters at most.")
+    elif not storable(external_id):
+        result.add_error("external_id", UNSTORABLE)
     else:
         result.external_id = external_id.strip() or None
     event.touchpoint = clean_touchpoint(result, raw.get("touchpoint"))
@@ -170,7 +172,7 @@ def clean_touchpoint(result: EventResult, value):
         return None
     if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
         return int(value)
-    if isinstance(value, str) and len(value) <= 50:
+    if isinstance(value, str) and len(value) <= 50 and storable(value):
         return value.strip()
     result.add_error("touchpoint", "must be a touchpoint id or key.")
     return None
@@ -220,9 +222,25 @@ def clean_attributes(result: EventResult, value) -> dict:
     return value
 
 
+UNSTORABLE = "contains a NUL or an unpaired surrogate character, which cannot be stored."
+
+
+def storable(text: str) -> bool:
+    """Whether text can go to the database (PostgreSQL refuses NUL; UTF-8 refuses lone halves)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def attribute_problem(name: str, value) -> str | None:
     if not (1 <= len(name) <= 40):
         return "Attribute names have 1 to 40 characters."
+    if not storable(name) or (isinstance(value, str) and not storable(value)):
+        return UNSTORABLE
     if isinstance(value, str):
         return None if len(value) <= MAX_ATTRIBUTE_TEXT else "is too long (200 characters at most)."
     if isinstance(value, float) and not math.isfinite(value):

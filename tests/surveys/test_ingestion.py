@@ -1,5 +1,6 @@
 """POST /api/v1/interactions/: idempotency, validation, and the decisions in the answer."""
 
+import json
 from datetime import UTC, datetime
 
 import pytest
@@ -270,3 +271,21 @@ def test_gdpr_export_lists_interactions_and_invitations_and_erasure_scrubs_attri
         assert Interaction.objects.get().attributes == {}
     replay = api.post(URL, event(), format="json")
     assert replay.json()["status"] == "replayed"
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"external_id": "order\x00-1"}, "external_id"),
+        ({"external_id": "order-\ud800"}, "external_id"),
+        ({"attributes": {"store": "Ly\x00on"}}, "attributes.store"),
+        ({"touchpoint": "parcel\x00"}, "touchpoint"),
+    ],
+)
+def test_text_the_database_cannot_store_is_a_400_in_bulk_too(api, hot_rule, clock, change, field):
+    # json.dumps escapes a lone surrogate as \ud800, as a client in another language would.
+    payload = json.dumps({"interactions": [event(**change)]})
+    body = api.post(URL + "bulk/", payload, content_type="application/json")
+    assert body.status_code == 200
+    [row] = body.json()["results"]
+    assert row["status"] == "rejected" and field in row["errors"], row
