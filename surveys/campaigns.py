@@ -116,7 +116,10 @@ def plan_next_batch(run: CampaignRun, campaign: Campaign, version_id: int, now) 
         if not contacts:
             run.status, run.finished_at = CampaignRunStatus.DONE, now
         else:
-            plans = [request_for(run, campaign, contact, version_id, now) for contact in contacts]
+            intended = max(now, asking_time(run))
+            plans = [
+                request_for(run, campaign, contact, version_id, intended) for contact in contacts
+            ]
             decided = decide_batch(run.organization, plans, now)
             scheduled = sum(decision.scheduled for _, decision in decided)
             run.cursor = contacts[-1].pk
@@ -128,10 +131,15 @@ def plan_next_batch(run: CampaignRun, campaign: Campaign, version_id: int, now) 
     return True
 
 
-def request_for(run: CampaignRun, campaign: Campaign, contact, version_id: int, now) -> Request:
+def asking_time(run: CampaignRun) -> datetime:
+    """The morning of the run's day in the organization's time zone."""
     zone = ZoneInfo(run.organization.time_zone or "UTC")
-    morning = datetime.combine(run.scheduled_for, ASK_AT, tzinfo=zone)
-    intended = max(now, morning)
+    return datetime.combine(run.scheduled_for, ASK_AT, tzinfo=zone)
+
+
+def request_for(
+    run: CampaignRun, campaign: Campaign, contact, version_id: int, intended: datetime
+) -> Request:
     plan = Plan(
         kind="cold",
         channels=tuple(campaign.channels),

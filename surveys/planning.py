@@ -18,8 +18,9 @@ from vocapp.contacts.segments import compile_conditions
 from vocapp.contacts.upsert import opted_out_addresses
 
 from . import scheduling
-from .models import DeliveryPolicy, Invitation, SuppressionReason
+from .models import Invitation, SuppressionReason
 from .scheduling import Decision, Past, Person, Plan, Policy
+from .selectors import delivery_policy
 
 
 class ReplacedMeanwhile(Exception):
@@ -39,11 +40,6 @@ class Request:
     touchpoint_id: int | None = None
     interaction: object = None
     invitation: Invitation | None = None  # set once decided
-
-
-def delivery_policy(organization) -> DeliveryPolicy:
-    policy, _created = DeliveryPolicy.objects.get_or_create(organization=organization)
-    return policy
 
 
 def address_opt_outs(contact: Contact, blocked: set) -> frozenset:

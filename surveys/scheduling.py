@@ -304,8 +304,14 @@ def place_in_window(person: Person, plan: Plan, channels: list, policy: Policy, 
 
 def person_zone(person: Person, policy: Policy) -> ZoneInfo:
     """The contact's time zone, else the one of their phone number's country, else the org's."""
-    for name in (person.time_zone, phone_zone(person.phone), policy.organization_zone):
-        zone = zone_named(name)
+    # Lazily: the phone is only parsed for a contact without a usable time zone of their own.
+    candidates = (
+        lambda: person.time_zone,
+        lambda: phone_zone(person.phone),
+        lambda: policy.organization_zone,
+    )
+    for candidate in candidates:
+        zone = zone_named(candidate())
         if zone is not None:
             return zone
     return ZoneInfo("UTC")

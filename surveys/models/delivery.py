@@ -76,12 +76,6 @@ class DeliveryPolicy(TenantModel):
     def __str__(self):
         return str(_("Delivery policy"))
 
-    def window_for(self, channel: str) -> dict | None:
-        return self.sms_window if channel == "sms" else self.email_window
-
-    def consent_basis_for(self, channel: str) -> str:
-        return self.sms_consent_basis if channel == "sms" else self.email_consent_basis
-
 
 class Interaction(TenantModel):
     """A customer's interaction at a touchpoint, as the organization's systems reported it."""
