@@ -44,6 +44,7 @@ def configure(args, data_dir: str) -> None:
     if args.database == "postgresql":
         if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
             raise SystemExit("--database postgresql needs DATABASE_URL=postgres://…")
+        create_database_if_missing(os.environ["DATABASE_URL"])
     else:
         os.environ.pop("DATABASE_URL", None)
     sys.path.insert(0, str(ROOT))
@@ -54,6 +55,22 @@ def configure(args, data_dir: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
+
+
+def create_database_if_missing(url: str) -> None:
+    """A first run on a PostgreSQL server makes the bench's database (migrate fills it)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = parts.path.lstrip("/")
+    server = urlunsplit(parts._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True) as connection:
+        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if exists.fetchone() is None:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def create_organization():

@@ -249,12 +249,13 @@ class Batch:
 
 
 def invitation_for(organization, request: Request, decision: Decision, now) -> Invitation:
+    # Ids, not instances: assigning related objects costs more than the decision itself.
     return Invitation(
-        organization=organization,
-        contact=request.contact,
-        interaction=request.interaction,
-        rule=request.rule,
-        campaign=request.campaign,
+        organization_id=organization.pk,
+        contact_id=request.contact.pk,
+        interaction_id=request.interaction.pk if request.interaction else None,
+        rule_id=request.rule.pk if request.rule else None,
+        campaign_id=request.campaign.pk if request.campaign else None,
         touchpoint_id=request.touchpoint_id,
         survey_version_id=request.survey_version_id,
         kind=request.plan.kind,

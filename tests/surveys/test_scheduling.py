@@ -3,9 +3,11 @@
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from phonenumbers import timezone as phone_timezones
 
 from surveys.models import ConsentBasis, invitation_priority
 from surveys.scheduling import (
@@ -18,6 +20,7 @@ from surveys.scheduling import (
     is_holiday,
     next_opening,
     person_zone,
+    phone_zone,
 )
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -391,3 +394,25 @@ def test_a_stale_event_is_suppressed_first():
     now = paris(2026, 3, 10, 10)
     plan = hot(now - timedelta(hours=25))
     assert decide_now(now, plan).reason == "stale_event"
+
+
+def full_parse_zone(phone: str) -> str:
+    """What phone_zone answered before its calling-code short-cut: a full parse."""
+    zones = phone_timezones.time_zones_for_number(phonenumbers.parse(phone, None))
+    return zones[0] if len(zones) == 1 and zones[0] != "Etc/Unknown" else ""
+
+
+def test_phone_zone_short_cut_agrees_with_a_full_parse_for_every_country():
+    checked = set()
+    for region in phonenumbers.SUPPORTED_REGIONS:
+        for number_type in range(12):
+            number = phonenumbers.example_number_for_type(region, number_type)
+            if number is None:
+                continue
+            phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+            assert phone_zone(phone) == full_parse_zone(phone), (region, number_type, phone)
+            checked.add(phone)
+    assert len(checked) > 700
+    assert phone_zone("+33612345678") == "Europe/Paris"  # one zone: the short-cut
+    assert phone_zone("+12015550123") == "America/New_York"  # several: parsed
+    assert phone_zone("+61412345678") == ""  # an Australian mobile: which zone is unknown
