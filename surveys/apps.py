@@ -18,6 +18,12 @@ class SurveysConfig(AppConfig):
         registry.navigation.register(
             registry.NavEntry("listening", _("Listening"), "surveys:rules", order=310)
         )
+        # Every message sent, with its status: where a demo follows its SMS links.
+        registry.navigation.register(
+            registry.NavEntry(
+                "outbox", _("Outbox"), "surveys:outbox", capability="configure", order=320
+            )
+        )
         registry.setup_steps.register(
             registry.SetupStep(
                 "listening",
@@ -44,17 +50,47 @@ class SurveysConfig(AppConfig):
         registry.settings_tabs.register(
             registry.NavEntry("delivery", _("Delivery policy"), "surveys:delivery_policy", order=50)
         )
+        # Channels hold credentials and spend money: admins only.
+        registry.settings_tabs.register(
+            registry.NavEntry(
+                "channels",
+                _("Channels"),
+                "surveys:channels",
+                capability="manage_organization",
+                order=55,
+            )
+        )
         registry.demo_seeders.register(registry.DemoSeeder("surveys", demo.seed_surveys, order=30))
+        registry.demo_seeders.register(
+            registry.DemoSeeder("channels", demo.seed_channels, order=35)
+        )
         registry.demo_seeders.register(
             registry.DemoSeeder("interactions", demo.seed_interactions, order=40)
         )
         importers.register()
+        self.connect_receivers()
         registry.gdpr_exporters.register(
             registry.GdprExporter("interactions", gdpr.export_interactions, order=30)
         )
         registry.gdpr_exporters.register(
             registry.GdprExporter("invitations", gdpr.export_invitations, order=31)
         )
+        registry.gdpr_exporters.register(
+            registry.GdprExporter("messages", gdpr.export_messages, order=32)
+        )
         registry.gdpr_erasers.register(
             registry.GdprEraser("interactions", gdpr.erase_interactions, order=30)
         )
+        registry.gdpr_erasers.register(
+            registry.GdprEraser("messages", gdpr.erase_messages, order=31)
+        )
+
+    def connect_receivers(self):
+        from anymail.signals import tracking
+
+        from .signals import invitations_due
+        from .tasks import nudge_dispatcher
+        from .webhooks import on_tracking
+
+        invitations_due.connect(nudge_dispatcher, dispatch_uid="surveys.nudge_dispatcher")
+        tracking.connect(on_tracking, dispatch_uid="surveys.email_tracking")

@@ -3,9 +3,11 @@ to: a hot SMS rule, a hot SMS-then-email rule, a warm email rule, and a cold bar
 Then the past days' interactions of the demo customers, through ``ingest`` as the API would take
 them, so that the demo shows invitations scheduled and others not sent, each with its reason.
 
+A shared sender number on the platform's Twilio account lets the demo send SMS.
+
 Idempotent: surveys are found again by their library key, rules by touchpoint and survey, the
-campaign by name, interactions by their external id (seeding again replays them). A touchpoint
-the journey does not have (renamed, archived) is skipped.
+campaign by name, interactions by their external id (seeding again replays them), the shared
+sender by its number. A touchpoint the journey does not have (renamed, archived) is skipped.
 """
 
 from datetime import datetime, time, timedelta
@@ -17,7 +19,7 @@ from vocapp.contacts.models import Segment
 
 from .ingestion import ingest
 from .library import create_from_library
-from .models import Campaign, ListeningRule, SendChannel, Survey, Timing
+from .models import Campaign, ListeningRule, SendChannel, SenderNumber, Survey, Timing
 
 LIBRARY_KEYS = ("post_purchase_nps", "post_contact_csat", "post_support_ces", "cold_barometer")
 # (touchpoint key, library survey, timing, delay minutes, channels, priority, reminder days)
@@ -27,6 +29,8 @@ RULES = (
     ("return-request", "post_support_ces", Timing.WARM, 2 * 24 * 60, ["email"], 50, 3),
 )
 CAMPAIGN = "Customer barometer (twice a year)"
+# Twilio's test number for "from": accepted by test credentials, never a real phone.
+DEMO_SHARED_SENDER = "+15005550006"
 
 
 def seed_surveys(organization, *, rng, today):
@@ -68,6 +72,14 @@ def seed_surveys(organization, *, rng, today):
             "repeat_every_days": Campaign.MIN_COMFORTABLE_REPEAT_DAYS,
             "sample_size": 150,
         },
+    )
+
+
+def seed_channels(organization, *, rng, today):
+    """A sender shared by every organization, on the platform's Twilio account (no account)."""
+    SenderNumber.objects.get_or_create(
+        number=DEMO_SHARED_SENDER,
+        defaults={"organization": None, "account": None, "label": "Demo shared number"},
     )
 
 

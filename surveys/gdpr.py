@@ -1,6 +1,6 @@
 """What the surveys app stores about a contact, for GDPR access and erasure requests."""
 
-from .models import Interaction, Invitation
+from .models import Interaction, Invitation, Message
 
 
 def export_interactions(contact) -> list[dict]:
@@ -39,4 +39,31 @@ def erase_interactions(contact) -> int:
         Interaction.objects.filter(contact=contact)
         .exclude(attributes={}, fingerprint={})
         .update(attributes={}, fingerprint={})
+    )
+
+
+ERASED = "[erased]"
+
+
+def export_messages(contact) -> list[dict]:
+    return [
+        {
+            "channel": message.channel,
+            "to": message.to,
+            "subject": message.subject,
+            "body": message.body,
+            "status": message.status,
+            "created_at": message.created_at.isoformat(),
+        }
+        for message in Message.objects.filter(invitation__contact=contact).order_by("pk")
+    ]
+
+
+def erase_messages(contact) -> int:
+    """The address and the text go (the body names the person and links to their survey); the
+    rows stay, for the monthly SMS count and the delivery statistics."""
+    return (
+        Message.objects.filter(invitation__contact=contact)
+        .exclude(to=ERASED)
+        .update(to=ERASED, subject="", body=ERASED)
     )

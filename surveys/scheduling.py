@@ -414,3 +414,73 @@ def is_holiday(country: str, day) -> bool:
 @lru_cache(maxsize=64)
 def country_calendar(country: str, year: int):
     return holidays.country_holidays(country, years=year)
+
+
+# --------------------------------------------------------------------------------------------
+# Checked again at sending
+# --------------------------------------------------------------------------------------------
+
+# What sent invitations spend: the states in which a message left, or may have left.
+WENT_OUT = frozenset({"sending", "sent", "delivered", "answered", "failed", "uncertain"})
+# A reason found at sending names what changed since scheduling.
+CHANGED_SINCE = {
+    SuppressionReason.OPTED_OUT: SuppressionReason.OPTED_OUT_SINCE,
+    SuppressionReason.NO_CONSENT: SuppressionReason.CONSENT_WITHDRAWN,
+}
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A scheduled invitation about to be sent."""
+
+    id: int
+    kind: str
+    channel: str
+    send_at: datetime
+    expires_at: datetime | None
+    deadline: datetime | None  # the latest the rule accepts (None: until it expires)
+    follows: int | None = None  # the failed invitation this one retries on another channel
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str  # send, suppress, expire or postpone
+    reason: str = ""
+    send_at: datetime | None = None
+
+
+def check_at_sending(person: Person, pending: Pending, past: list, policy: Policy, now) -> Verdict:
+    """Consent, opt-outs, fatigue and the window, again: what changed since scheduling wins."""
+    if pending.expires_at and now >= pending.expires_at:
+        return Verdict("expire")
+    if person.erased:
+        return Verdict("suppress", SuppressionReason.ERASED)
+    problem = channel_problem(person, pending.channel, policy)
+    if problem is not None:
+        return Verdict("suppress", CHANGED_SINCE.get(problem, problem))
+    if pending.kind not in FATIGUE_EXEMPT and spent_since(person, pending, past, policy, now):
+        return Verdict("suppress", SuppressionReason.FATIGUE)
+    window = policy.windows.get(pending.channel)
+    if not window:
+        return Verdict("send")
+    zone = person_zone(person, policy)
+    if in_window(now, window, zone, policy.country):
+        return Verdict("send")
+    opening = next_opening(now, window, zone, policy.country)
+    latest = min(d for d in (pending.deadline, pending.expires_at, now + YEAR) if d is not None)
+    if opening is not None and opening <= latest:
+        return Verdict("postpone", send_at=opening)
+    return Verdict("suppress", SuppressionReason.OUTSIDE_WINDOW)
+
+
+def spent_since(person: Person, pending: Pending, past: list, policy: Policy, now) -> bool:
+    """Whether another survey went out to this person within their fatigue budget meanwhile."""
+    since = now - timedelta(days=fatigue_days(person, policy))
+    return any(
+        entry.id not in (pending.id, pending.follows)
+        and entry.state in WENT_OUT
+        and entry.kind not in NOT_COUNTED
+        and entry.created_at > since
+        and (entry.send_at or entry.created_at) <= now
+        for entry in past
+    )

@@ -133,3 +133,24 @@ def recent_runs(campaign, limit: int = 20):
 def delivery_policy(organization) -> DeliveryPolicy:
     """The organization's policy, or an unsaved one with the defaults when none was saved yet."""
     return DeliveryPolicy.objects.first() or DeliveryPolicy(organization=organization)
+
+
+# --- Channels ------------------------------------------------------------------------------
+
+
+def senders_for(organization) -> list:
+    """The SenderNumbers the organization may send from: its own active ones first, then the
+    active shared ones; each group by number.
+
+    Auth tokens are read (decrypted) only when ``credentials()`` is called, by a send.
+    """
+    from .models import SenderNumber
+
+    senders = (
+        SenderNumber.objects.filter(
+            Q(organization=organization) | Q(organization__isnull=True), active=True
+        )
+        .select_related("account")
+        .defer("account__auth_token")
+    )
+    return sorted(senders, key=lambda sender: (sender.is_shared, sender.number))

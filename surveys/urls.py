@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import invitations, listening, policy, surveys
+from .views import channels, invitations, listening, outbox, policy, surveys
 
 app_name = "surveys"
 
@@ -40,5 +40,28 @@ urlpatterns = [
         invitations.TouchpointInvitationsView.as_view(),
         name="touchpoint_invitations",
     ),
+    path("outbox/", outbox.OutboxView.as_view(), name="outbox"),
     path("settings/delivery/", policy.DeliveryPolicyView.as_view(), name="delivery_policy"),
+    path("settings/channels/", channels.ChannelsView.as_view(), name="channels"),
+    path(
+        "settings/channels/accounts/",
+        channels.AccountAddView.as_view(),
+        name="channel_account_add",
+    ),
+    path(
+        "settings/channels/accounts/<int:pk>/remove/",
+        channels.AccountRemoveView.as_view(),
+        name="channel_account_remove",
+    ),
+    path(
+        "settings/channels/senders/",
+        channels.SenderAddView.as_view(),
+        name="channel_sender_add",
+    ),
+    path(
+        "settings/channels/senders/<int:pk>/active/",
+        channels.SenderActiveView.as_view(),
+        name="channel_sender_active",
+    ),
+    path("settings/channels/test-sms/", channels.TestSmsView.as_view(), name="channel_test_sms"),
 ]

@@ -410,6 +410,29 @@ def make_audit_event(world, organization):
     )
 
 
+def make_twilio_account(world, organization):
+    from surveys.models import TwilioAccount
+
+    return TwilioAccount.objects.create(
+        label=_label(world, organization, "Twilio"),
+        account_sid=f"AC{organization.pk:032x}",
+        auth_token=secrets.token_hex(16),
+    )
+
+
+def make_sender_number(world, organization):
+    """One of the organization's own senders (shared ones, with no organization, are not a
+    tenant's object)."""
+    from surveys.models import SenderNumber
+
+    return SenderNumber.objects.create(
+        organization=organization,
+        number=f"+336{organization.pk % 10**8:08d}",
+        label=_label(world, organization, "sender"),
+        account=world.get("twilio_account", organization),
+    )
+
+
 # kind -> factory(world, organization) returning a saved object (called inside the org's scope).
 KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "membership": make_membership,
@@ -431,6 +454,8 @@ KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "campaign": make_campaign,
     "interaction": make_interaction,
     "invitation": make_invitation,
+    "twilio_account": make_twilio_account,
+    "sender_number": make_sender_number,
 }
 
 # URL kwarg holding an object id -> {url name -> kind}. Later issues add their pages here.
@@ -475,6 +500,8 @@ OBJECT_KWARGS: dict[str, dict[str, str]] = {
         "surveys:campaign_archive": "campaign",
         "surveys:campaign_invitations": "campaign",
         "surveys:touchpoint_invitations": "touchpoint",
+        "surveys:channel_account_remove": "twilio_account",
+        "surveys:channel_sender_active": "sender_number",
     },
 }
 
@@ -514,6 +541,8 @@ MODEL_KINDS: dict[str, str] = {
     "surveys.campaign": "campaign",
     "surveys.interaction": "interaction",
     "surveys.invitation": "invitation",
+    "surveys.twilioaccount": "twilio_account",
+    "surveys.sendernumber": "sender_number",
 }
 
 
@@ -655,6 +684,13 @@ TENANT_PAGES: dict[str, Page] = {
     "surveys:campaign_invitations": Page(get="view"),
     "surveys:touchpoint_invitations": Page(get="view"),
     "surveys:delivery_policy": Page(get="view", post=ADMIN_ONLY),
+    "surveys:outbox": Page(get="configure"),
+    "surveys:channels": Page(get=ADMIN_ONLY, post=ADMIN_ONLY),
+    "surveys:channel_account_add": Page(get=None, post=ADMIN_ONLY),
+    "surveys:channel_account_remove": Page(get=None, post=ADMIN_ONLY),
+    "surveys:channel_sender_add": Page(get=None, post=ADMIN_ONLY),
+    "surveys:channel_sender_active": Page(get=None, post=ADMIN_ONLY),
+    "surveys:channel_test_sms": Page(get=None, post=ADMIN_ONLY),
 }
 
 # Pages any visitor may open, and why that is safe.
@@ -672,12 +708,17 @@ PUBLIC: dict[str, str] = {
     "tenancy:pick_organization": "lists only the signed-in user's own memberships",
     "tenancy:join": "invitation link: the token is the secret (tests/tenancy/test_members.py)",
     "tenancy:logo": "branding shown on public survey pages and emails",
+    "webhooks:twilio_status": "Twilio's signature is checked (test_provider_webhooks.py)",
 }
 
 # API paths outside the router: name -> reason (each answers for the key's own organization).
 API_PLAIN: dict[str, str] = {
     "api:organization": "the API key's own organization (no id in the path)",
 }
+
+# anymail's ESP webhooks: each checks the ESP's shared secret (tests/surveys/
+# test_provider_webhooks.py refuses a wrong one); they show no tenant page to walk.
+PROVIDER_WEBHOOK_NAMESPACE = "webhooks:anymail"
 
 # Django admin: platform superusers only (tests/isolation/test_cross_tenant_walk.py checks it).
 PLATFORM_ADMIN_NAMESPACE = "admin"
@@ -689,6 +730,8 @@ def classify(entry: UrlEntry) -> str | None:
     """'tenant', 'public', 'api', 'api-plain', 'platform-admin', or None (unclassified)."""
     if entry.namespace == PLATFORM_ADMIN_NAMESPACE:
         return "platform-admin"
+    if entry.namespace == PROVIDER_WEBHOOK_NAMESPACE:
+        return "provider-webhook"
     if entry.name in TENANT_PAGES:
         return "tenant"
     if entry.name in PUBLIC:
@@ -744,14 +787,28 @@ def tenant_models() -> list[type]:
     ]
 
 
+def owned_models() -> list[type]:
+    """Models outside TenantModel whose rows may belong to one organization (memberships, sender
+    numbers, which can also be shared): found by their ``organization`` foreign key."""
+    models = []
+    for model in apps.get_models():
+        if issubclass(model, TenantModel):
+            continue
+        field = next((f for f in model._meta.fields if f.name == "organization"), None)
+        if field is not None and field.related_model is Organization:
+            models.append(model)
+    return models
+
+
 def snapshot_organization(organization: Organization) -> dict[str, list]:
-    """Every row the organization owns (tenant models, memberships, its own row, team members)."""
+    """Every row the organization owns (tenant models, memberships and other owned rows, its own
+    row, team members)."""
     data = {
         "tenancy.organization": list(Organization.objects.filter(pk=organization.pk).values()),
-        "tenancy.membership": list(
-            Membership.objects.filter(organization=organization).order_by("pk").values()
-        ),
     }
+    for model in owned_models():
+        rows = model._base_manager.filter(organization=organization).order_by("pk")
+        data[model._meta.label_lower] = list(rows.values())
     for model in tenant_models():
         rows = model.objects.unscoped().filter(organization=organization).order_by("pk")
         data[model._meta.label_lower] = list(rows.values())

@@ -32,6 +32,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api_docs"),
     path("api/v1/", include(("vocapp.api.urls", "api"), namespace="api")),
     path("admin/", admin.site.urls),
+    path("webhooks/", include("surveys.webhook_urls")),
     path("o/<slug:org_slug>/", include("vocapp.contacts.urls")),
     path("o/<slug:org_slug>/", include("journeys.urls")),
     path("o/<slug:org_slug>/", include("surveys.urls")),

@@ -1,5 +1,6 @@
 """The surveys app's models, one module per concern; import them from ``surveys.models``."""
 
+from .channels import SenderNumber, TwilioAccount
 from .content import (
     CHOICE_KINDS,
     DEFAULT_SCALES,
@@ -35,6 +36,7 @@ from .listening import (
     describe_channels,
     describe_delay,
 )
+from .messages import STATUS_RANK, Message, MessageStatus
 from .responses import Answer, Response, ResponseChannel
 
 __all__ = [
@@ -46,6 +48,9 @@ __all__ = [
     "DeliveryPolicy",
     "Interaction",
     "Invitation",
+    "Message",
+    "MessageStatus",
+    "STATUS_RANK",
     "InvitationKind",
     "InvitationState",
     "SuppressionReason",
@@ -61,9 +66,11 @@ __all__ = [
     "Response",
     "ResponseChannel",
     "SendChannel",
+    "SenderNumber",
     "Survey",
     "SurveyVersion",
     "Timing",
+    "TwilioAccount",
     "channel_labels",
     "channels_problem",
     "choices_problem",

@@ -67,6 +67,53 @@ class DeliveryPolicy(TenantModel):
     )
     sms_window = models.JSONField(_("SMS sending window"), default=default_sms_window)
     email_window = models.JSONField(_("email sending window"), null=True, blank=True)
+    # Channels (Settings → Channels): who emails come from, the SMS budget, what a message costs.
+    email_from_address = models.EmailField(
+        _("emails come from (address)"),
+        blank=True,
+        help_text=_("Empty: the platform's sending address."),
+    )
+    email_from_name = models.CharField(
+        _("emails come from (name)"),
+        max_length=100,
+        blank=True,
+        help_text=_("Empty: the organization's name."),
+    )
+    email_reply_to = models.EmailField(
+        _("replies go to"), blank=True, help_text=_("Empty: replies go to the sending address.")
+    )
+    email_html = models.BooleanField(
+        _("send HTML emails (with the 0–10 scale as buttons)"),
+        default=False,
+        help_text=_("Unticked: plain text emails, with the survey link."),
+    )
+    sms_monthly_cap = models.PositiveIntegerField(
+        _("SMS segments per month at most"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_(
+            "Counted in segments per calendar month in the organization's time zone. Empty: no cap."
+        ),
+    )
+    sms_unit_cost = models.DecimalField(
+        _("cost of one SMS segment"),
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    email_unit_cost = models.DecimalField(
+        _("cost of one email"),
+        max_digits=8,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    # The month ("2026-11") whose SMS cap was announced to the admins: one notice a month.
+    sms_cap_notified_month = models.CharField(max_length=7, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -169,6 +216,11 @@ class SuppressionReason(models.TextChoices):
     COLD_CAP = "cold_cap", _("Two cold surveys this year already")
     OUTSIDE_WINDOW = "outside_window", _("Outside the sending window")
     REPLACED = "replaced", _("Replaced by a higher-priority survey")
+    # Found when sending: what changed since the invitation was scheduled.
+    OPTED_OUT_SINCE = "opted_out_since_scheduled", _("Opted out since it was scheduled")
+    CONSENT_WITHDRAWN = "consent_withdrawn", _("Consent withdrawn since it was scheduled")
+    NO_SENDER = "no_sender", _("No SMS sender number for the organization")
+    SMS_CAP = "sms_cap", _("Monthly SMS cap reached")
 
 
 def new_token() -> str:
@@ -209,12 +261,17 @@ class Invitation(TenantModel):
     state = models.CharField(
         max_length=10, choices=InvitationState.choices, default=InvitationState.SCHEDULED
     )
-    reason = models.CharField(max_length=20, choices=SuppressionReason.choices, blank=True)
+    reason = models.CharField(max_length=32, choices=SuppressionReason.choices, blank=True)
     priority = models.PositiveSmallIntegerField(default=0)
     send_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     token = models.CharField(max_length=32, unique=True, default=new_token, editable=False)
+    # A reminder, or the next channel after a permanent failure, follows its first invitation.
+    follows = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="followers"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
     state_changed_at = models.DateTimeField(auto_now=True)
 
     class Meta:

@@ -86,7 +86,7 @@ def test_it_exports_everything_stored_about_a_contact_through_the_api(
     response = api.get(f"{CONTACTS_URL}{alice.pk}/export/")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert {"contact", "test-answers", "interactions", "invitations"} == set(body)
+    assert {"contact", "test-answers", "interactions", "invitations", "messages"} == set(body)
     assert body["test-answers"] == [{"score": 9, "verbatim": "Lovely shop"}]
     contact = body["contact"]
     assert {k: contact[k] for k in ("external_id", "email", "phone", "first_name")} == {
@@ -143,7 +143,13 @@ def test_it_erases_a_contact_through_the_api_keeping_the_row_for_aggregates(
     assert response.status_code == 200, response.content
     assert response.json() == {
         "erased": True,
-        "rows": {"test-answers": 1, "import_rejections": 0, "contact": 1, "interactions": 0},
+        "rows": {
+            "test-answers": 1,
+            "import_rejections": 0,
+            "contact": 1,
+            "interactions": 0,
+            "messages": 0,
+        },
     }
     # The answer still counts (its score), says nothing of who.
     assert app_records[alice.pk] == [{"score": 9, "verbatim": ""}]
@@ -179,7 +185,13 @@ def test_it_erases_idempotently_and_audits_every_request(api, alice, app_records
     assert second.status_code == 200
     assert second.json() == {
         "erased": True,
-        "rows": {"test-answers": 0, "import_rejections": 0, "contact": 0, "interactions": 0},
+        "rows": {
+            "test-answers": 0,
+            "import_rejections": 0,
+            "contact": 0,
+            "interactions": 0,
+            "messages": 0,
+        },
     }
     assert first["rows"]["contact"] == 1
     with organization_scope(declared):

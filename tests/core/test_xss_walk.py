@@ -37,10 +37,11 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.forms import BaseForm, BaseFormSet
-from django.urls import reverse
+from django.urls import resolve, reverse
 from django.utils.html import escape
 from drf_spectacular.generators import SchemaGenerator
 
@@ -75,10 +76,18 @@ VALID_VALUES: dict[Any, Any] = {
     "channels_1": "sms",
     # Delivery policy: a fatigue rule's number of days (its empty rows offer none).
     **{("surveys:delivery_policy", f"fatigue-{row}-days"): "90" for row in range(BLANK_RULE_ROWS)},
+    # Settings → Channels: a Twilio SID and token, a sender number, a test SMS recipient.
+    ("surveys:channels", "account-account_sid"): "AC" + "f" * 32,
+    ("surveys:channels", "account-auth_token"): "0123456789abcdef0123456789abcdef",
+    ("surveys:channels", "sender-number"): "+33612345670",
+    ("surveys:channels", "test-to"): "+33698765432",
 }
 
-# url name -> why the text a form saves is shown on no page of the walk.
+# url name (of the page holding the form, or of the URL it posts to) -> why the text a form
+# saves is shown on no page of the walk.
 NOT_DISPLAYED: dict[str, str] = {
+    "surveys:channel_test_sms": "sends one SMS to the number typed and saves nothing; the "
+    "number must be a phone number, so the payload never gets through",
     "surveys:preview": "the respondent's form in the editor's preview cannot be sent (its button "
     "is disabled, it has no CSRF token): answers given in a preview are never recorded",
 }
@@ -193,6 +202,11 @@ class Submission:
     answer: str = ""
 
 
+def posted_to(submission: Submission) -> str:
+    """The url name of the URL the form was sent to."""
+    return resolve(urlsplit(submission.url).path).view_name
+
+
 def text_fields(form: Form):
     return [f for f in form.fields if f.type in TEXT_TYPES or f.type == "email"]
 
@@ -285,12 +299,14 @@ def submit(client, page: str, page_url: str, form: Form, counter: list[int]) -> 
     while True:
         response = client.post(url, data)
         answer = assert_no_raw_payload(f"POST {url} (form of {page})", response)
-        errors = errored_fields(response, form)
         if response.status_code in (301, 302, 303):
             submission.accepted = True
             landed = client.get(response["Location"])
             submission.landed = assert_no_raw_payload(f"GET {response['Location']}", landed)
             break
+        # After the redirects: a view that redirects may have rendered other templates (an SMS
+        # body), which leaves a context that is not a page's.
+        errors = errored_fields(response, form)
         if response.status_code == 200 and not errors:
             submission.accepted, submission.answer = True, answer
             break
@@ -362,7 +378,7 @@ def test_it_shows_text_typed_into_every_form_escaped(world, client):
     everything = "\n".join(bodies.values())
     missing = []
     for submission in posted:
-        if submission.page in NOT_DISPLAYED:
+        if submission.page in NOT_DISPLAYED or posted_to(submission) in NOT_DISPLAYED:
             continue
         places = [everything, submission.landed or ""]
         if not any(text in place for text in submission.shown for place in places):

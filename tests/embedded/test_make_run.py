@@ -277,6 +277,17 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert status == 201, answer
     assert [i["state"] for i in answer["invitations"]] == ["scheduled"], answer
 
+    # The worker sends it (console backends): the Outbox shows the message and its survey link,
+    # by SMS in the sending window, else by email (the rule's next channel).
+    def outbox_shows_it():
+        with browser.open(f"{base_url}/o/demo/outbox/", timeout=10) as response:
+            outbox = response.read().decode()
+        return ("+33698765432" in outbox or "embedded.customer@example.com" in outbox) and outbox
+
+    outbox = poll(outbox_shows_it, timeout=60)
+    assert outbox, f"no message in the Outbox within 60 s:\n{output.text[-4000:]}"
+    assert "/s/" in outbox
+
     # Every embedded file lives under VOC_DATA_DIR; the database is SQLite in WAL mode.
     database = data_dir / "vocapp.sqlite3"
     assert database.exists()

@@ -289,3 +289,80 @@ def test_text_the_database_cannot_store_is_a_400_in_bulk_too(api, hot_rule, cloc
     assert body.status_code == 200
     [row] = body.json()["results"]
     assert row["status"] == "rejected" and field in row["errors"], row
+
+
+def test_bulk_answers_name_the_rows_stored_with_the_values_given(api, hot_rule, clock, org_a):
+    rows = [
+        event(
+            f"e-{n}",
+            contact={"external_id": f"c-{n}", "phone": f"+3361234560{n}", "sms_consent": True},
+            attributes={"store": "Lyon\tnord", "note": 'a "quoted"\nline \\ é', "n": n},
+        )
+        for n in range(3)
+    ]
+    body = api.post(URL + "bulk/", {"interactions": rows}, format="json").json()
+    with organization_scope(org_a):
+        interactions = {i.pk: i for i in Interaction.objects.select_related("contact")}
+        invitations = {i.pk: i for i in Invitation.objects.all()}
+    assert len(interactions) == len(invitations) == 3
+    for n, result in enumerate(body["results"]):
+        interaction = interactions[result["interaction"]]
+        assert interaction.external_id == f"e-{n}"
+        assert interaction.attributes == rows[n]["attributes"]
+        assert set(interaction.fingerprint) == {
+            "contact",
+            "occurred_at",
+            "attributes",
+            "touchpoint",
+        }
+        assert interaction.received_at == TUESDAY_10_PARIS
+        contact = interaction.contact
+        assert (contact.external_id, contact.phone, contact.email) == (
+            f"c-{n}",
+            rows[n]["contact"]["phone"],
+            "",
+        )
+        assert (
+            contact.sms_consent_at == contact.created_at == contact.last_seen_at == TUESDAY_10_PARIS
+        )
+        [answered] = result["invitations"]
+        stored = invitations[answered["id"]]
+        assert (stored.interaction_id, stored.contact_id) == (interaction.pk, contact.pk)
+        assert (stored.state, stored.channel, stored.send_at.isoformat()) == (
+            answered["state"],
+            answered["channel"],
+            answered["send_at"],
+        )
+        assert stored.created_at == stored.state_changed_at == TUESDAY_10_PARIS
+    # Stored in the order of the rows.
+    assert sorted(interactions) == [r["interaction"] for r in body["results"]]
+
+
+def test_a_unique_violation_while_storing_plans_the_batch_again(
+    api, hot_rule, clock, org_a, monkeypatch
+):
+    """As when a concurrent request stores the same external_id first: the batch is retried."""
+    from surveys import ingestion
+
+    original, calls = ingestion.settle_replays, []
+
+    def settle_then_collide(events):
+        fresh = original(events)
+        calls.append(len(fresh))
+        if len(calls) == 1:  # the first attempt's interaction insert now hits the unique key
+            contact = Contact.objects.create(external_id="other")
+            Interaction.objects.create(
+                touchpoint=hot_rule.touchpoint,
+                contact=contact,
+                external_id="e-0",
+                occurred_at=TUESDAY_10_PARIS,
+            )
+        return fresh
+
+    monkeypatch.setattr(ingestion, "settle_replays", settle_then_collide)
+    body = api.post(URL + "bulk/", {"interactions": [event("e-0")]}, format="json").json()
+    assert calls == [1, 1]  # the collision was rolled back with its attempt; the retry stored it
+    assert body["created"] == 1
+    with organization_scope(org_a):
+        assert Interaction.objects.get().pk == body["results"][0]["interaction"]
+        assert Invitation.objects.get().pk == body["results"][0]["invitations"][0]["id"]

@@ -10,7 +10,7 @@ import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from surveys.models import Interaction, Invitation, ListeningRule
+from surveys.models import Interaction, Invitation, ListeningRule, SenderNumber
 from tests.contacts.conftest import page_url
 from vocapp.contacts.models import Contact, ImportJob
 from vocapp.tenancy.scope import organization_scope
@@ -95,9 +95,10 @@ def test_every_column_of_the_file_is_mapped_including_its_attributes(
     assert '<option value="contact_external_id" selected>contact_external_id *' in page
 
 
-def test_rows_are_planned_and_bad_rows_are_rejected_with_their_reasons(
-    client_as, manager_a, org_a, hot_rule, django_capture_on_commit_callbacks
+def test_rows_are_planned_sent_and_bad_rows_are_rejected_with_their_reasons(
+    client_as, manager_a, org_a, hot_rule, django_capture_on_commit_callbacks, sms_outbox
 ):
+    SenderNumber.objects.create(number="+15005550006")
     client = client_as(manager_a)
     job = import_file(client, org_a, FILE, django_capture_on_commit_callbacks)
     assert (job.status, job.created_count, job.updated_count, job.rejected_count) == (
@@ -109,10 +110,12 @@ def test_rows_are_planned_and_bad_rows_are_rejected_with_their_reasons(
     count, invitations = stored(org_a)
     assert count == 3
     assert [(i.interaction.external_id, i.state, i.channel) for i in invitations] == [
-        ("dlv-1", "scheduled", "sms"),
-        ("dlv-2", "scheduled", "sms"),
-        ("dlv-3", "scheduled", "email"),
+        # Due at once: the import's commit nudged the dispatcher, which sent them.
+        ("dlv-1", "sent", "sms"),
+        ("dlv-2", "sent", "sms"),
+        ("dlv-3", "sent", "email"),
     ]
+    assert sorted(sms.to for sms in sms_outbox) == ["+33612345678", "+33612345679"]
     assert invitations[0].interaction.attributes == {"store": "Lyon"}
     assert invitations[1].interaction.attributes == {"store": "Paris", "agent": "Ana"}
     with organization_scope(org_a):

@@ -205,6 +205,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "purge-expired-data": {"task": "vocapp.contacts.tasks.purge_expired_data", "schedule": 86400.0},
     "start-due-campaigns": {"task": "surveys.tasks.start_due_campaigns", "schedule": 60.0},
+    # Hot surveys are also nudged at commit; this pass sends what came due since.
+    "dispatch-due-invitations": {
+        "task": "surveys.tasks.dispatch_due_invitations",
+        "schedule": 10.0,
+    },
+    "sweep-sending-messages": {"task": "surveys.tasks.sweep_sending_messages", "schedule": 60.0},
+    "schedule-reminders": {"task": "surveys.tasks.schedule_reminders", "schedule": 300.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -279,6 +286,48 @@ ANYMAIL = {
         help="user:password the ESP uses to call the tracking and inbound webhooks.",
     ),
 }
+
+# --- SMS --------------------------------------------------------------------------------------
+SMS_BACKEND = env.str(
+    "SMS_BACKEND",
+    "vocapp.messaging.sms.ConsoleBackend",
+    help="SMS backend: vocapp.messaging.sms.TwilioBackend, or ConsoleBackend (prints them).",
+)
+TWILIO_ACCOUNT_SID = env.str(
+    "TWILIO_ACCOUNT_SID", help="The platform's Twilio account SID (shared sender numbers)."
+)
+TWILIO_AUTH_TOKEN = env.str(
+    "TWILIO_AUTH_TOKEN", help="Auth token of that account; also checks its status callbacks."
+)
+TWILIO_API_BASE_URL = env.url(
+    "TWILIO_API_BASE_URL",
+    "https://api.twilio.com",
+    help="Where the Twilio SDK's requests go (a local fake API in tests and benchmarks).",
+    schemes={"http", "https"},
+).rstrip("/")
+
+FIELD_ENCRYPTION_KEYS = env.list(
+    "FIELD_ENCRYPTION_KEYS",
+    help="Fernet keys for secrets kept in the database (Twilio tokens): the first encrypts, all "
+    "decrypt. Empty: derived from SECRET_KEY.",
+)
+
+# --- Dispatch ---------------------------------------------------------------------------------
+DISPATCH_BATCH = env.int(
+    "DISPATCH_BATCH", 200, help="Invitations claimed per dispatch batch.", minimum=1
+)
+DISPATCH_PER_ORGANIZATION = env.int(
+    "DISPATCH_PER_ORGANIZATION",
+    50,
+    help="At most this many of one organization's invitations in a batch (fairness).",
+    minimum=1,
+)
+SMS_SENDER_RATE = env.int(
+    "SMS_SENDER_RATE", 10, help="SMS per second from one sender number (pacing).", minimum=1
+)
+EMAIL_SENDER_RATE = env.int(
+    "EMAIL_SENDER_RATE", 50, help="Emails per second through the email provider.", minimum=1
+)
 
 # --- Logging ----------------------------------------------------------------------------------
 LOG_LEVEL = env.str("LOG_LEVEL", "INFO", help="Level of the application logs (DEBUG, INFO, ...).")

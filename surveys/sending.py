@@ -1,0 +1,126 @@
+"""Sending one recorded message to its provider, and what its failure means.
+
+The message row is already committed in ``sending``: a crash from here on leaves it for the
+sweeper, which asks the provider and never sends again. A transient error (5xx, 429, the network)
+is tried again later, up to ``MAX_ATTEMPTS``; a permanent one fails the invitation, marks the
+address when the provider says it is unusable, and tries the rule's next channel once.
+"""
+
+import logging
+from dataclasses import dataclass
+
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from vocapp.contacts.models import AddressOptOut, OptOutSource
+from vocapp.messaging.email import send_email
+from vocapp.messaging.errors import TransportError
+from vocapp.messaging.sms import SmsMessage, get_sms_backend
+from vocapp.tenancy.scope import organization_scope
+
+from . import composing
+from .models import Invitation, Message, SenderNumber
+from .selectors import delivery_policy
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 4
+BACKOFF_SECONDS = (30, 120, 600)
+# Twilio errors that say the number itself is unusable: it is marked, never tried again.
+UNUSABLE_NUMBER = {"21211": OptOutSource.UNDELIVERABLE, "21610": OptOutSource.SMS_STOP}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: str  # sent, failed, retry or skipped
+    retry_in: float | None = None
+
+
+def send_message(message_id: int) -> Outcome:
+    message = (
+        Message.objects.unscoped()
+        .select_related("organization", "invitation__contact", "invitation__touchpoint")
+        .filter(pk=message_id, status="sending")
+        .first()
+    )
+    if message is None or message.attempts >= MAX_ATTEMPTS:
+        return Outcome("skipped")
+    with organization_scope(message.organization):
+        # The attempt is counted (and the sweeper's clock reset) before the provider is called.
+        Message.objects.filter(pk=message.pk).update(
+            attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+        message.attempts += 1
+        try:
+            provider_id, segments = call_provider(message)
+        except TransportError as error:
+            return handle_error(message, error)
+        mark_sent(message, provider_id, segments)
+    return Outcome("sent")
+
+
+def call_provider(message: Message) -> tuple[str, int]:
+    if message.channel == "sms":
+        sender = sender_number(message.sender)
+        sent = get_sms_backend().send(
+            SmsMessage(
+                to=message.to,
+                sender=message.sender,
+                body=message.body,
+                credentials=sender.credentials() if sender else None,
+                status_callback=composing.absolute(reverse("webhooks:twilio_status")),
+            )
+        )
+        return sent.provider_id, sent.segments
+    invitation = message.invitation
+    email = composing.email_of(invitation, delivery_policy(message.organization))
+    return send_email(email), 0
+
+
+def sender_number(number: str):
+    return SenderNumber.objects.filter(number=number).select_related("account").first()
+
+
+def mark_sent(message: Message, provider_id: str, segments: int) -> None:
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk, status="sending").update(
+        status="sent", provider_id=provider_id, segments=segments, updated_at=now
+    )
+    Invitation.objects.filter(pk=message.invitation_id, state="sending").update(
+        state="sent", sent_at=now, state_changed_at=now
+    )
+
+
+def handle_error(message: Message, error: TransportError) -> Outcome:
+    if not error.permanent and message.attempts < MAX_ATTEMPTS:
+        delay = error.retry_after or BACKOFF_SECONDS[min(message.attempts, 3) - 1]
+        logger.warning("message %s: %r, trying again in %ss", message.pk, error, delay)
+        return Outcome("retry", retry_in=delay)
+    logger.warning("message %s failed: %r", message.pk, error)
+    fail(message, error.code, error.detail)
+    if error.code in UNUSABLE_NUMBER:
+        mark_address(message.organization, "sms", message.to, UNUSABLE_NUMBER[error.code])
+    return Outcome("failed")
+
+
+def fail(message: Message, code: str, detail: str) -> None:
+    """The message and its invitation failed for good; the rule's next channel gets a chance."""
+    now = timezone.now()
+    Message.objects.filter(pk=message.pk).exclude(status="failed").update(
+        status="failed", error_code=code[:20], error=detail[:255], updated_at=now
+    )
+    failed = Invitation.objects.filter(
+        pk=message.invitation_id, state__in=["sending", "sent", "uncertain"]
+    ).update(state="failed", state_changed_at=now)
+    if failed:
+        from .followups import try_next_channel
+
+        try_next_channel(Invitation.objects.get(pk=message.invitation_id), now)
+
+
+def mark_address(organization, channel: str, address: str, source: str) -> None:
+    """The address is opted out of the channel for the organization, whoever holds it."""
+    AddressOptOut.objects.get_or_create(
+        organization=organization, channel=channel, address=address, defaults={"source": source}
+    )

@@ -1,0 +1,10 @@
+from django.urls import include, path
+
+from . import webhooks
+
+app_name = "webhooks"
+
+urlpatterns = [
+    path("twilio/status/", webhooks.twilio_status, name="twilio_status"),
+    path("anymail/", include("anymail.urls")),
+]
