@@ -14,7 +14,7 @@ from vocapp.tenancy.scope import organization_scope
 from . import composing
 from .models import STATUS_RANK, TRANSITIONS, Invitation, Message
 from .notices import notify_admins
-from .sending import fail, mark_address, sender_number
+from .sending import fail, leave_uncertain, mark_address, sender_number
 
 logger = logging.getLogger(__name__)
 
@@ -137,13 +137,8 @@ def sweep_sending(now=None) -> int:
     swept = 0
     for message in stale:
         with organization_scope(message.organization):
-            if not Message.objects.filter(pk=message.pk, status="sending").update(
-                status="uncertain", updated_at=now
-            ):
+            if not leave_uncertain(message):
                 continue
-            Invitation.objects.filter(pk=message.invitation_id, state="sending").update(
-                state="uncertain", state_changed_at=now
-            )
             message.status = "uncertain"
             swept += 1
             ask_provider(message)

@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 4
 BACKOFF_SECONDS = (30, 120, 600)
+# No answer: the request may have reached the provider, so trying again could send it twice.
+AMBIGUOUS = {"timeout", "connection"}
 # Twilio errors that say the number itself is unusable: it is marked, never tried again.
 UNUSABLE_NUMBER = {"21211": OptOutSource.UNDELIVERABLE, "21610": OptOutSource.SMS_STOP}
 
@@ -93,6 +95,10 @@ def mark_sent(message: Message, provider_id: str, segments: int) -> None:
 
 
 def handle_error(message: Message, error: TransportError) -> Outcome:
+    if error.code in AMBIGUOUS:
+        logger.warning("message %s: %r, left uncertain (never sent twice)", message.pk, error)
+        leave_uncertain(message)
+        return Outcome("uncertain")
     if not error.permanent and message.attempts < MAX_ATTEMPTS:
         delay = error.retry_after or BACKOFF_SECONDS[min(message.attempts, 3) - 1]
         logger.warning("message %s: %r, trying again in %ss", message.pk, error, delay)
@@ -102,6 +108,19 @@ def handle_error(message: Message, error: TransportError) -> Outcome:
     if error.code in UNUSABLE_NUMBER:
         mark_address(message.organization, "sms", message.to, UNUSABLE_NUMBER[error.code])
     return Outcome("failed")
+
+
+def leave_uncertain(message: Message) -> bool:
+    """``sending`` → ``uncertain``, once: False if someone else already moved it."""
+    now = timezone.now()
+    if not Message.objects.filter(pk=message.pk, status="sending").update(
+        status="uncertain", updated_at=now
+    ):
+        return False
+    Invitation.objects.filter(pk=message.invitation_id, state="sending").update(
+        state="uncertain", state_changed_at=now
+    )
+    return True
 
 
 def fail(message: Message, code: str, detail: str) -> None:

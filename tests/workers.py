@@ -47,8 +47,8 @@ def test_database_url() -> str:
     return f"postgres://{credentials}@{host}:{port}/{connection.settings_dict['NAME']}"
 
 
-def worker_environment(data_dir: Path | None = None) -> dict:
-    env = dict(os.environ)
+def worker_environment(data_dir: Path | None = None, extra: dict | None = None) -> dict:
+    env = dict(os.environ, **(extra or {}))
     env.update(
         DJANGO_SETTINGS_MODULE="vocapp.settings.test",
         TEST_DATABASE_URL=test_database_url(),
@@ -65,7 +65,9 @@ def worker_environment(data_dir: Path | None = None) -> dict:
 class WorkerProcess:
     """One ``celery -A vocapp worker`` subprocess (solo pool: the task runs in this very pid)."""
 
-    def __init__(self, *, data_dir: Path | None = None, queues: str | None = None):
+    def __init__(
+        self, *, data_dir: Path | None = None, queues: str | None = None, env: dict | None = None
+    ):
         self.name = f"test-{uuid.uuid4().hex[:8]}@%h"
         command = [
             sys.executable,
@@ -88,7 +90,7 @@ class WorkerProcess:
         self.process = subprocess.Popen(
             command,
             cwd=BASE_DIR,
-            env=worker_environment(data_dir),
+            env=worker_environment(data_dir, env),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,

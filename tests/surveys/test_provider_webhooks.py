@@ -178,3 +178,19 @@ def test_a_tracking_call_without_the_secret_is_refused(client, sent_email):
     )
     assert track(client, delivered, secret="hook:wrong").status_code in (400, 401, 403)
     assert Message.objects.unscoped().get().status == "sent"
+
+
+def test_an_answer_lost_after_twilio_took_the_message_is_never_sent_again(
+    api,
+    hot_rule,  # noqa: F811
+    clock,  # noqa: F811
+    fake_twilio,
+):
+    [pk] = post(api, event())
+    fake_twilio.drop_next(accepted=True)  # Twilio took it; the connection died before the answer
+    result = dispatch.dispatch_due()
+    assert result.counts["uncertain"] == 1 and result.retries == []
+    dispatch.dispatch_due()
+    assert len(fake_twilio.messages) == 1
+    with organization_scope(hot_rule.organization):
+        assert Invitation.objects.get(pk=pk).state == "uncertain"

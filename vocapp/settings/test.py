@@ -38,7 +38,10 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE = CELERY_BEAT_SCHEDULE
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-SMS_BACKEND = "vocapp.messaging.sms.LocMemBackend"
+# A real worker's tests point it at the local fake Twilio API instead (tests/workers.py).
+SMS_BACKEND = env.str(
+    "TEST_SMS_BACKEND", "vocapp.messaging.sms.LocMemBackend", help="SMS backend (tests only)."
+)
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
