@@ -16,6 +16,7 @@ get Twilio's 401 (error 20003).
 import base64
 import re
 import secrets
+import threading
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
@@ -30,6 +31,7 @@ API_VERSION = "2010-04-01"
 MESSAGES = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>AC\w+)/Messages\.json$")
 MESSAGE = re.compile(rf"^/{API_VERSION}/Accounts/(?P<account>AC\w+)/Messages/(?P<sid>SM\w+)\.json$")
 ACCEPT_AND_DROP = object()  # a scripted step: record the message, then hang up
+ACCEPT_AND_HOLD = object()  # record it, then keep the caller waiting until released
 E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 ERROR_MESSAGES = {
     20003: "Authenticate",
@@ -89,6 +91,8 @@ class FakeTwilio(LocalApi):
         self.requests: list[Request] = []
         self._next: list[_Failure | object] = []
         self._by_number: dict[str, _Failure] = {}
+        self.holding = threading.Event()
+        self._release = threading.Event()
         super().__init__()
 
     @property
@@ -124,6 +128,19 @@ class FakeTwilio(LocalApi):
         recorded first (Twilio took it; the answer was lost)."""
         with self._lock:
             self._next.append(ACCEPT_AND_DROP if accepted else DROP)
+
+    def hold_next(self):
+        """The next send is taken and then left unanswered until ``release()``: the caller is
+        in the middle of the provider call (``holding`` is set) for as long as a test needs."""
+        with self._lock:
+            self._next.append(ACCEPT_AND_HOLD)
+
+    def release(self):
+        self._release.set()
+
+    def close(self):
+        self.release()  # a held caller must not keep the server from stopping
+        super().close()
 
     def reset(self):
         with self._lock:
@@ -186,8 +203,11 @@ class FakeTwilio(LocalApi):
         fetch = MESSAGE.match(request.path.split("?", 1)[0])
         if send and send["account"] == account and request.method == "POST":
             scripted = self._scripted()
-            if scripted is ACCEPT_AND_DROP:
+            if scripted in (ACCEPT_AND_DROP, ACCEPT_AND_HOLD):
                 self._create(account, _form(request.body))
+                if scripted is ACCEPT_AND_HOLD:
+                    self.holding.set()
+                    self._release.wait(60)
                 return DROP
             return scripted or self._create(account, _form(request.body))
         if fetch and fetch["account"] == account and request.method == "GET":
@@ -216,7 +236,7 @@ class FakeTwilio(LocalApi):
             if not self._next:
                 return None
             step = self._next.pop(0)
-        if step is DROP or step is ACCEPT_AND_DROP:
+        if step in (DROP, ACCEPT_AND_DROP, ACCEPT_AND_HOLD):
             return step
         headers = {"Retry-After": str(step.retry_after)} if step.retry_after is not None else {}
         return _error(step.status, step.code, step.message, headers)

@@ -1,7 +1,10 @@
 """A real worker on Redis takes an interaction to a sent SMS through the real Twilio SDK, and a
 worker killed after recording a message never sends it twice."""
 
+from datetime import timedelta
+
 import pytest
+from django.utils import timezone
 
 from surveys import dispatch, provider_events
 from surveys.models import Invitation, Message, SenderNumber
@@ -58,30 +61,23 @@ def test_a_real_worker_takes_an_interaction_to_a_sent_sms(real_worker, fake_twil
     assert "surveys.tasks.dispatch_due_invitations" in worker.output
 
 
-def test_a_message_recorded_by_a_worker_that_died_is_never_sent(
-    real_worker,
-    fake_twilio,
-    org_a,
-    api,
-    monkeypatch,
+def test_a_worker_killed_inside_the_provider_call_never_sends_twice(
+    real_worker, fake_twilio, org_a, api
 ):
     SenderNumber.objects.create(number="+15005550006")
     listen(org_a, channels=("sms",))
-    worker = real_worker(env=twilio_environment(fake_twilio))
-    worker.kill()  # nothing takes the nudge: this test plays the worker, and dies mid-way
+    environment = twilio_environment(fake_twilio)
+    worker = real_worker(env=environment)
+    fake_twilio.hold_next()  # Twilio takes the message and the worker waits for the answer...
     [pk] = post(api, within_window_event())
-    message_ids, _counts = dispatch.claim_batch(
-        Invitation.objects.unscoped().get(pk=pk).send_at, size=10, per_organization=10
-    )
-    assert len(message_ids) == 1  # recorded and committed; the provider was never called
-    # Later, another worker: the sweeper leaves it uncertain and the dispatcher sends nothing.
-    from datetime import timedelta
-
-    from django.utils import timezone
-
+    wait_for(fake_twilio.holding.is_set, timeout=30, message="the worker inside the call")
+    worker.kill()  # ...when it is killed
+    fake_twilio.release()
+    # Another worker runs the sweeper and the dispatcher later: nothing is sent again.
     later = timezone.now() + timedelta(minutes=20)
     assert provider_events.sweep_sending(later) == 1
+    real_worker(env=environment)
     dispatch.dispatch_due(later)
-    assert fake_twilio.messages == []
+    assert len(fake_twilio.messages) == 1
     assert Message.objects.unscoped().get().status == "uncertain"
     assert Invitation.objects.unscoped().get(pk=pk).state == "uncertain"
