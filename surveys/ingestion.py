@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from journeys.models import Touchpoint
+from vocapp.bulk import build, insert_objects
 from vocapp.contacts.upsert import upsert_contacts
 from vocapp.tenancy.scope import require_organization
 
@@ -270,9 +271,10 @@ def resolve_touchpoints(events: list[CleanEvent]) -> None:
     ids = {e.touchpoint for e in events if isinstance(e.touchpoint, int)}
     keys = {e.touchpoint for e in events if isinstance(e.touchpoint, str)}
     found = Touchpoint.objects.filter(pk__in=ids) | Touchpoint.objects.filter(key__in=keys)
-    by_id, by_key = {}, {}
+    by_id, by_key, digests = {}, {}, {}
     for touchpoint in found:
         by_id[touchpoint.pk] = by_key[touchpoint.key] = touchpoint
+        digests[touchpoint.pk] = fingerprint_value(touchpoint.pk)
     for event in events:
         lookup = by_id if isinstance(event.touchpoint, int) else by_key
         touchpoint = lookup.get(event.touchpoint)
@@ -282,12 +284,16 @@ def resolve_touchpoints(events: list[CleanEvent]) -> None:
             event.result.add_error("touchpoint", f"Touchpoint '{touchpoint.key}' is archived.")
         else:
             # The digest names the touchpoint by id whichever way the event referred to it.
-            event.fingerprint["touchpoint"] = fingerprint_value(touchpoint.pk)
+            event.fingerprint["touchpoint"] = digests[touchpoint.pk]
             event.touchpoint = touchpoint
 
 
+# json.dumps(value, sort_keys=True, default=str) without building an encoder per call.
+FINGERPRINT_JSON = json.JSONEncoder(sort_keys=True, default=str)
+
+
 def fingerprint_value(value) -> str:
-    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return hashlib.sha256(FINGERPRINT_JSON.encode(value).encode()).hexdigest()[:32]
 
 
 def reject_repeats_within_request(events: list[CleanEvent]) -> None:
@@ -309,21 +315,36 @@ def store_events(organization, events: list[CleanEvent], now) -> None:
     contacts = upsert_event_contacts(fresh)
     fresh = [event for event in fresh if not event.result.errors]
     interactions = [
-        Interaction(
-            organization=organization,
-            touchpoint=event.touchpoint,
-            contact=contacts[event.contact["external_id"]],
-            external_id=event.result.external_id or "",
-            occurred_at=event.occurred_at,
-            attributes=event.attributes,
-            fingerprint=event.fingerprint,
-        )
+        new_interaction(organization, event, contacts[event.contact["external_id"]])
         for event in fresh
     ]
-    Interaction.objects.bulk_create(interactions)
+    insert_objects(interactions)
     for event, interaction in zip(fresh, interactions, strict=True):
         event.result.status, event.result.interaction = "created", interaction
     plan_invitations(organization, fresh, now)
+
+
+def new_interaction(organization, event: CleanEvent, contact) -> Interaction:
+    """The event's Interaction (related objects in place), built without keyword processing."""
+    interaction = build(
+        Interaction,
+        {
+            "organization_id": organization.pk,
+            "touchpoint_id": event.touchpoint.pk,
+            "contact_id": contact.pk,
+            "external_id": event.result.external_id or "",
+            "occurred_at": event.occurred_at,
+            "attributes": event.attributes,
+            "fingerprint": event.fingerprint,
+        },
+    )
+    for name, related in (
+        ("organization", organization),
+        ("touchpoint", event.touchpoint),
+        ("contact", contact),
+    ):
+        Interaction._meta.get_field(name).set_cached_value(interaction, related)
+    return interaction
 
 
 def settle_replays(events: list[CleanEvent]) -> list[CleanEvent]:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from django.db.models import F, Q
 
+from vocapp.bulk import build, insert_objects
 from vocapp.contacts.models import Contact, Segment
 from vocapp.contacts.segments import compile_conditions
 from vocapp.contacts.upsert import opted_out_addresses
@@ -237,7 +238,7 @@ class Batch:
         invitation.reason = SuppressionReason.REPLACED
 
     def store(self) -> None:
-        Invitation.objects.bulk_create(self.invitations)
+        insert_objects(self.invitations)
         if not self.stored_to_replace:
             return
         # Conditional: an invitation the dispatcher claimed meanwhile is no longer replaceable.
@@ -249,21 +250,25 @@ class Batch:
 
 
 def invitation_for(organization, request: Request, decision: Decision, now) -> Invitation:
-    # Ids, not instances: assigning related objects costs more than the decision itself.
-    return Invitation(
-        organization_id=organization.pk,
-        contact_id=request.contact.pk,
-        interaction_id=request.interaction.pk if request.interaction else None,
-        rule_id=request.rule.pk if request.rule else None,
-        campaign_id=request.campaign.pk if request.campaign else None,
-        touchpoint_id=request.touchpoint_id,
-        survey_version_id=request.survey_version_id,
-        kind=request.plan.kind,
-        channel=decision.channel,
-        state=decision.state,
-        reason=decision.reason,
-        priority=request.plan.priority,
-        send_at=decision.send_at,
-        expires_at=decision.send_at + request.expiry if decision.send_at else None,
-        created_at=now,
+    # Ids, not instances: assigning related objects costs more than the decision itself; and
+    # built without Model.__init__'s keyword processing (vocapp.bulk.build).
+    return build(
+        Invitation,
+        {
+            "organization_id": organization.pk,
+            "contact_id": request.contact.pk,
+            "interaction_id": request.interaction.pk if request.interaction else None,
+            "rule_id": request.rule.pk if request.rule else None,
+            "campaign_id": request.campaign.pk if request.campaign else None,
+            "touchpoint_id": request.touchpoint_id,
+            "survey_version_id": request.survey_version_id,
+            "kind": request.plan.kind,
+            "channel": decision.channel,
+            "state": decision.state,
+            "reason": decision.reason,
+            "priority": request.plan.priority,
+            "send_at": decision.send_at,
+            "expires_at": decision.send_at + request.expiry if decision.send_at else None,
+            "created_at": now,
+        },
     )
