@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# npm packages the tests load into pages (axe-core): installed from package-lock.json.
+NODE_INSTALLED := node_modules/.installed
 PORT ?= 8000
 export PORT
 
@@ -15,6 +17,14 @@ $(INSTALLED): requirements/dev.lock
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -r requirements/dev.lock
 	touch $@
+
+## Only where node is installed: without it the accessibility tests skip, saying why.
+$(NODE_INSTALLED): package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+		echo "npm is not installed: the axe-core accessibility tests will be skipped." >&2; \
+	fi
 
 migrate: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
@@ -40,7 +50,7 @@ format: $(INSTALLED)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(NODE_INSTALLED)
 	scripts/ensure-services
 	$(MAKE) lint
 	DJANGO_SETTINGS_MODULE=vocapp.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
@@ -70,7 +80,7 @@ prodlike: $(INSTALLED)
 ## is no djangojs domain; add one with its own --ignore list if a script ever calls gettext().
 messages: $(INSTALLED)
 	$(BIN)/python manage.py makemessages --locale fr --ignore '.venv/*' --ignore 'var/*' \
-		--ignore 'tests/*' --ignore 'bench/*' --no-obsolete
+		--ignore 'tests/*' --ignore 'bench/*' --ignore 'node_modules/*' --no-obsolete
 	$(BIN)/python manage.py compilemessages --locale fr --ignore '.venv/*'
 
 clean:

@@ -45,6 +45,7 @@ class SurveysConfig(AppConfig):
                 ),
             )
         )
+        self.register_open_survey_links(registry)
         # Everyone reads the delivery policy (it explains why invitations were not sent); only
         # admins change it, so the tab is shown to every role.
         registry.settings_tabs.register(
@@ -83,6 +84,45 @@ class SurveysConfig(AppConfig):
         )
         registry.gdpr_erasers.register(
             registry.GdprEraser("messages", gdpr.erase_messages, order=31)
+        )
+        self.register_answers(registry)
+
+    def register_open_survey_links(self, registry):
+        """The touchpoint's open survey (/q/<key>/): its page, with the kiosk devices, and its QR
+        code to print (PNG) or to hand to a designer (SVG)."""
+        from .open_surveys import kiosk_lines, no_lines
+
+        links = [
+            ("open_survey", kiosk_lines, _("Open survey: link, QR code and kiosks"), "open_survey"),
+            ("qr_png", no_lines, _("QR code (PNG, to print)"), "qr_png"),
+            ("qr_svg", no_lines, _("QR code (SVG, for a designer)"), "qr_svg"),
+        ]
+        for order, (key, annotate, label, page) in enumerate(links, start=20):
+            registry.touchpoint_annotations.register(
+                registry.TouchpointAnnotation(
+                    key,
+                    annotate,
+                    order=order,
+                    link=registry.TouchpointLink(label, f"surveys:touchpoint_{page}"),
+                )
+            )
+
+    def register_answers(self, registry):
+        """What customers answered: on the contact's profile, in GDPR exports and erasures."""
+        from . import gdpr, profile
+
+        registry.gdpr_exporters.register(
+            registry.GdprExporter("responses", gdpr.export_responses, order=33)
+        )
+        registry.gdpr_erasers.register(registry.GdprEraser("answers", gdpr.erase_answers, order=32))
+        registry.contact_panels.register(
+            registry.Panel(
+                "answers",
+                _("Survey answers"),
+                "surveys/_contact_answers.html",
+                profile.contact_answers,
+                order=20,
+            )
         )
 
     def connect_receivers(self):

@@ -1,6 +1,8 @@
 """What the surveys app stores about a contact, for GDPR access and erasure requests."""
 
-from .models import Interaction, Invitation, Message
+from django.db.models import Prefetch
+
+from .models import Answer, Interaction, Invitation, Message, Response
 
 
 def export_interactions(contact) -> list[dict]:
@@ -48,7 +50,9 @@ ERASED = "[erased]"
 def export_messages(contact) -> list[dict]:
     return [
         {
+            "direction": message.direction,
             "channel": message.channel,
+            "from": message.sender,
             "to": message.to,
             "subject": message.subject,
             "body": message.body,
@@ -60,10 +64,53 @@ def export_messages(contact) -> list[dict]:
 
 
 def erase_messages(contact) -> int:
-    """The address and the text go (the body names the person and links to their survey); the
-    rows stay, for the monthly SMS count and the delivery statistics."""
+    """The address and the text go (the body names the person and links to their survey; a
+    reply is their own words); the rows stay, for the monthly SMS count and delivery statistics.
+    The customer's number is ``to`` of what we sent and ``sender`` of what they sent us."""
+    messages = Message.objects.filter(invitation__contact=contact).exclude(body=ERASED)
+    received = messages.filter(direction="in").update(sender=ERASED, subject="", body=ERASED)
+    sent = messages.filter(direction="out").update(to=ERASED, subject="", body=ERASED)
+    return received + sent
+
+
+def export_responses(contact) -> list[dict]:
+    """Every survey the contact answered, each answer with the question as it was asked."""
+    answers = Answer.objects.select_related("question").order_by("question__position", "pk")
+    responses = (
+        Response.objects.filter(contact=contact)
+        .select_related("survey_version__survey", "touchpoint")
+        .prefetch_related(Prefetch("answers", queryset=answers))
+        .order_by("pk")
+    )
+    return [
+        {
+            "survey": response.survey_version.survey.name,
+            "touchpoint": response.touchpoint.key if response.touchpoint_id else None,
+            "channel": response.channel,
+            "locale": response.locale,
+            "started_at": response.started_at.isoformat(),
+            "completed_at": response.completed_at.isoformat() if response.completed_at else None,
+            "answers": [
+                {
+                    "question": answer.question.key,
+                    "asked": answer.question.text_for(response.locale or "en"),
+                    "score": answer.score,
+                    "text": answer.text,
+                    "choices": answer.choices,
+                }
+                for answer in response.answers.all()
+            ],
+        }
+        for response in responses
+    ]
+
+
+def erase_answers(contact) -> int:
+    """Verbatims may say anything about the person: each becomes "[erased]". Scores and choices
+    stay, anonymous, so that the indicators they counted in remain true."""
     return (
-        Message.objects.filter(invitation__contact=contact)
-        .exclude(to=ERASED)
-        .update(to=ERASED, subject="", body=ERASED)
+        Answer.objects.filter(response__contact=contact)
+        .exclude(text="")
+        .exclude(text=ERASED)
+        .update(text=ERASED)
     )

@@ -6,7 +6,7 @@ today (saved or unsaved questions alike); the answering pages of a later issue u
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.urls import reverse
@@ -55,6 +55,14 @@ class ShownQuestion:
     show_if_score_min: int | None
     show_if_score_max: int | None
     is_main: bool
+    # On the answering pages: what the customer gave already (strings, as the form posts them)
+    # and what is wrong with it.
+    given: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def given_text(self) -> str:
+        return self.given[0] if self.given else ""
 
     @property
     def is_scored(self) -> bool:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import channels, invitations, listening, outbox, policy, surveys
+from .views import kiosks as kiosk_views
 
 app_name = "surveys"
 
@@ -64,4 +65,21 @@ urlpatterns = [
         name="channel_sender_active",
     ),
     path("settings/channels/test-sms/", channels.TestSmsView.as_view(), name="channel_test_sms"),
+    # A touchpoint's open survey (/q/<key>/): its QR code and its kiosk devices.
+    path(
+        "touchpoints/<int:pk>/open-survey/",
+        kiosk_views.OpenSurveyView.as_view(),
+        name="touchpoint_open_survey",
+    ),
+    path(
+        "touchpoints/<int:pk>/qr.png",
+        kiosk_views.QrCodeView.as_view(kind="png"),
+        name="touchpoint_qr_png",
+    ),
+    path(
+        "touchpoints/<int:pk>/qr.svg",
+        kiosk_views.QrCodeView.as_view(kind="svg"),
+        name="touchpoint_qr_svg",
+    ),
+    path("kiosks/<int:pk>/revoke/", kiosk_views.KioskRevokeView.as_view(), name="kiosk_revoke"),
 ]

@@ -402,6 +402,47 @@ def make_invitation(world, organization):
     )
 
 
+def make_sent_invitation(world, organization):
+    """An invitation whose link can be answered (the public survey page shows the survey)."""
+    from surveys.models import Invitation
+
+    interaction = world.get("interaction", organization)
+    return Invitation.objects.create(
+        contact=interaction.contact,
+        interaction=interaction,
+        touchpoint=interaction.touchpoint,
+        survey_version=world.get("survey", organization).current_version,
+        kind="hot",
+        channel="sms",
+        state="sent",
+        expires_at=timezone.now() + timedelta(days=7),
+    )
+
+
+def make_response(world, organization):
+    """A response to the sample survey with a score and a verbatim (its text carries A's
+    marker)."""
+    from surveys.models import Answer, Response
+
+    invitation = world.get("invitation", organization)
+    version = invitation.survey_version
+    response = Response.objects.create(
+        survey_version=version,
+        touchpoint=invitation.touchpoint,
+        contact=invitation.contact,
+        invitation=invitation,
+        channel="sms",
+        locale="en",
+        completed_at=timezone.now(),
+    )
+    questions = {question.key: question for question in version.questions.all()}
+    Answer.objects.create(response=response, question=questions["nps"], score=3)
+    Answer.objects.create(
+        response=response, question=questions["why"], text=_label(world, organization, "verbatim")
+    )
+    return response
+
+
 def make_audit_event(world, organization):
     from vocapp.tenancy.audit import record_audit
 
@@ -433,6 +474,17 @@ def make_sender_number(world, organization):
     )
 
 
+def make_kiosk_device(world, organization):
+    """A kiosk device of the touchpoint (its token is never stored: only its digest)."""
+    from surveys.kiosks import create_device
+
+    device, token = create_device(
+        None, world.get("touchpoint", organization), _label(world, organization, "kiosk")
+    )
+    device.raw_token = token
+    return device
+
+
 # kind -> factory(world, organization) returning a saved object (called inside the org's scope).
 KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "membership": make_membership,
@@ -454,8 +506,11 @@ KINDS: dict[str, Callable[[World, Organization], Any]] = {
     "campaign": make_campaign,
     "interaction": make_interaction,
     "invitation": make_invitation,
+    "sent_invitation": make_sent_invitation,
+    "response": make_response,
     "twilio_account": make_twilio_account,
     "sender_number": make_sender_number,
+    "kiosk_device": make_kiosk_device,
 }
 
 # URL kwarg holding an object id -> {url name -> kind}. Later issues add their pages here.
@@ -502,6 +557,10 @@ OBJECT_KWARGS: dict[str, dict[str, str]] = {
         "surveys:touchpoint_invitations": "touchpoint",
         "surveys:channel_account_remove": "twilio_account",
         "surveys:channel_sender_active": "sender_number",
+        "surveys:touchpoint_open_survey": "touchpoint",
+        "surveys:touchpoint_qr_png": "touchpoint",
+        "surveys:touchpoint_qr_svg": "touchpoint",
+        "surveys:kiosk_revoke": "kiosk_device",
     },
 }
 
@@ -519,6 +578,7 @@ API_KINDS: dict[str, str] = {
     "campaign": "campaign",
     "interaction": "interaction",
     "invitation": "invitation",
+    "response": "response",
 }
 
 # Model label -> kind (for foreign-key fields of serializers and forms).
@@ -541,8 +601,10 @@ MODEL_KINDS: dict[str, str] = {
     "surveys.campaign": "campaign",
     "surveys.interaction": "interaction",
     "surveys.invitation": "invitation",
+    "surveys.response": "response",
     "surveys.twilioaccount": "twilio_account",
     "surveys.sendernumber": "sender_number",
+    "surveys.kioskdevice": "kiosk_device",
 }
 
 
@@ -556,7 +618,13 @@ VALUE_KWARGS: dict[str, dict[str, Callable[[World], Any]]] = {
     "slug": {"tenancy:logo": lambda world: world.org.slug},
     "token": {
         "tenancy:join": lambda world: world.get("invite").raw_token,
+        "public:survey": lambda world: world.get("sent_invitation").token,
         "password_reset_confirm": lambda world: default_token_generator.make_token(world.admin),
+        "unsubscribe": lambda world: world.get("invitation").token,
+    },
+    "public_key": {
+        "open_survey": lambda world: world.get("touchpoint").public_key,
+        "open_survey_contact": lambda world: world.get("touchpoint").public_key,
     },
     "uidb64": {
         "password_reset_confirm": lambda world: urlsafe_base64_encode(force_bytes(world.admin.pk))
@@ -691,6 +759,10 @@ TENANT_PAGES: dict[str, Page] = {
     "surveys:channel_sender_add": Page(get=None, post=ADMIN_ONLY),
     "surveys:channel_sender_active": Page(get=None, post=ADMIN_ONLY),
     "surveys:channel_test_sms": Page(get=None, post=ADMIN_ONLY),
+    "surveys:touchpoint_open_survey": Page(get="view", post="configure"),
+    "surveys:touchpoint_qr_png": Page(get="view", html=False),
+    "surveys:touchpoint_qr_svg": Page(get="view", html=False),
+    "surveys:kiosk_revoke": Page(get=None, post="configure"),
 }
 
 # Pages any visitor may open, and why that is safe.
@@ -709,6 +781,16 @@ PUBLIC: dict[str, str] = {
     "tenancy:join": "invitation link: the token is the secret (tests/tenancy/test_members.py)",
     "tenancy:logo": "branding shown on public survey pages and emails",
     "webhooks:twilio_status": "Twilio's signature is checked (test_provider_webhooks.py)",
+    "public:survey": "the invitation's survey: its random token is the secret "
+    "(tests/surveys/test_answering_page.py)",
+    "unsubscribe": "an invitation's unsubscribe link: the token is the secret; GET only asks "
+    "(test_unsubscribe.py)",
+    "open_survey": "a touchpoint's open QR/kiosk survey: shows the survey, stores anonymous "
+    "answers, rate-limited per IP and per kiosk device (test_open_survey.py, test_kiosk.py)",
+    "open_survey_contact": "contact details left after an open answer: only for the response "
+    "named by a signed, short-lived key, with consent (test_open_survey.py)",
+    "webhooks:twilio_inbound": "customers' SMS replies: Twilio's signature and the account owning "
+    "the number are checked, 403 otherwise (test_two_way_sms.py)",
 }
 
 # API paths outside the router: name -> reason (each answers for the key's own organization).

@@ -36,6 +36,10 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include("vocapp.contacts.urls")),
     path("o/<slug:org_slug>/", include("journeys.urls")),
     path("o/<slug:org_slug>/", include("surveys.urls")),
+    # Customers' pages (no sign-in): /s/<token>/ and the other public survey pages.
+    path("", include("surveys.public_urls")),
+    # Unsubscribe links (/u/<token>/) and open QR/kiosk surveys (/q/<touchpoint public key>/).
+    path("", include("surveys.open_urls")),
     path("", include("vocapp.tenancy.urls")),
 ]
 

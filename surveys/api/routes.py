@@ -1,6 +1,7 @@
 from vocapp.api.urls import router
 
 from .interactions import InteractionViewSet, InvitationViewSet
+from .responses import ResponseViewSet
 from .views import CampaignViewSet, ListeningRuleViewSet, SurveyViewSet
 
 router.register("surveys", SurveyViewSet, basename="survey")
@@ -8,3 +9,4 @@ router.register("listening-rules", ListeningRuleViewSet, basename="listening-rul
 router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("invitations", InvitationViewSet, basename="invitation")
+router.register("responses", ResponseViewSet, basename="response")

@@ -36,8 +36,8 @@ from .listening import (
     describe_channels,
     describe_delay,
 )
-from .messages import STATUS_RANK, Message, MessageStatus
-from .responses import Answer, Response, ResponseChannel
+from .messages import STATUS_RANK, Message, MessageDirection, MessageStatus
+from .responses import Answer, KioskDevice, Response, ResponseChannel
 
 __all__ = [
     "COUNTED_STATES",
@@ -49,6 +49,8 @@ __all__ = [
     "Interaction",
     "Invitation",
     "Message",
+    "MessageDirection",
+    "KioskDevice",
     "MessageStatus",
     "STATUS_RANK",
     "InvitationKind",

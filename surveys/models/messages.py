@@ -21,6 +21,11 @@ class MessageStatus(models.TextChoices):
 STATUS_RANK = {"sending": 0, "uncertain": 1, "sent": 2, "delivered": 3, "failed": 3}
 
 
+class MessageDirection(models.TextChoices):
+    OUT = "out", _("Sent")
+    IN = "in", _("Received")
+
+
 class Message(TenantModel):
     """One message to one address. The row (status ``sending``) is committed before the provider
     is called, so a crash can lose a message but never send it twice."""
@@ -28,7 +33,11 @@ class Message(TenantModel):
     invitation = models.ForeignKey(
         Invitation, on_delete=models.CASCADE, related_name="messages", null=True, blank=True
     )
+    direction = models.CharField(
+        max_length=3, choices=MessageDirection.choices, default=MessageDirection.OUT
+    )
     channel = models.CharField(max_length=8)
+    # Received: ``sender`` is the customer's number, ``to`` ours.
     to = models.CharField(max_length=254)
     sender = models.CharField(max_length=254)
     subject = models.CharField(max_length=255, blank=True)
@@ -56,6 +65,8 @@ class Message(TenantModel):
         ]
         indexes = [
             models.Index(fields=["organization", "channel", "created_at"], name="message_org"),
+            # A reply finds the latest message our number sent to that phone (any organization).
+            models.Index(fields=["to", "sender", "-created_at"], name="message_route"),
             # The sweeper looks for messages left in ``sending``.
             models.Index(
                 fields=["updated_at"], condition=Q(status="sending"), name="message_sending"

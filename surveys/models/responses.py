@@ -1,6 +1,7 @@
 """What customers answered."""
 
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from vocapp.tenancy.scope import TenantModel
@@ -13,6 +14,29 @@ class ResponseChannel(models.TextChoices):
     EMAIL = "email", _("Email")
     LINK = "link", _("Link")
     QR = "qr", _("QR code / kiosk")
+
+
+class KioskDevice(TenantModel):
+    """A tablet or terminal showing a touchpoint's open survey (``/q/<key>/``) in kiosk mode.
+
+    It holds a random token (only its SHA-256 is stored): its answers are rate-limited per
+    device, so that a store's kiosk is not blocked by the traffic of its own IP address.
+    """
+
+    touchpoint = models.ForeignKey(
+        "journeys.Touchpoint", on_delete=models.CASCADE, related_name="kiosk_devices"
+    )
+    label = models.CharField(_("name"), max_length=100)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["label", "pk"]
+
+    def __str__(self):
+        return self.label
 
 
 class Response(TenantModel):
@@ -35,12 +59,31 @@ class Response(TenantModel):
         blank=True,
         related_name="responses",
     )
+    # The first invitation (a reminder or the next channel answers for the one it follows).
+    invitation = models.ForeignKey(
+        "surveys.Invitation",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="responses",
+    )
+    device = models.ForeignKey(
+        KioskDevice, on_delete=models.SET_NULL, null=True, blank=True, related_name="responses"
+    )
     channel = models.CharField(max_length=8, choices=ResponseChannel.choices)
     locale = models.CharField(max_length=8, blank=True)
     started_at = models.DateTimeField(auto_now_add=True)
     completed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        constraints = [
+            # One response per invitation: answering twice completes the same response.
+            models.UniqueConstraint(
+                fields=["invitation"],
+                condition=Q(invitation__isnull=False),
+                name="response_unique_invitation",
+            )
+        ]
         indexes = [
             models.Index(fields=["organization", "started_at"], name="response_org_started"),
             models.Index(

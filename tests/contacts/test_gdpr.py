@@ -86,7 +86,14 @@ def test_it_exports_everything_stored_about_a_contact_through_the_api(
     response = api.get(f"{CONTACTS_URL}{alice.pk}/export/")
     assert response.status_code == 200, response.content
     body = response.json()
-    assert {"contact", "test-answers", "interactions", "invitations", "messages"} == set(body)
+    assert {
+        "contact",
+        "test-answers",
+        "interactions",
+        "invitations",
+        "messages",
+        "responses",
+    } == set(body)
     assert body["test-answers"] == [{"score": 9, "verbatim": "Lovely shop"}]
     contact = body["contact"]
     assert {k: contact[k] for k in ("external_id", "email", "phone", "first_name")} == {
@@ -149,6 +156,7 @@ def test_it_erases_a_contact_through_the_api_keeping_the_row_for_aggregates(
             "contact": 1,
             "interactions": 0,
             "messages": 0,
+            "answers": 0,
         },
     }
     # The answer still counts (its score), says nothing of who.
@@ -191,6 +199,7 @@ def test_it_erases_idempotently_and_audits_every_request(api, alice, app_records
             "contact": 0,
             "interactions": 0,
             "messages": 0,
+            "answers": 0,
         },
     }
     assert first["rows"]["contact"] == 1

@@ -288,6 +288,11 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert outbox, f"no message in the Outbox within 60 s:\n{output.text[-4000:]}"
     assert "/s/" in outbox
 
+    # The customer opens the link and answers on SQLite: GET shows the survey and records
+    # nothing, the POST stores the score and completes the response.
+    token = re.search(r"/s/([A-Za-z0-9_-]+)/", outbox).group(1)
+    answer_survey_link(base_url, token, data_dir / "vocapp.sqlite3")
+
     # Every embedded file lives under VOC_DATA_DIR; the database is SQLite in WAL mode.
     database = data_dir / "vocapp.sqlite3"
     assert database.exists()
@@ -314,6 +319,39 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     assert all_gone, f"still running 20 s after Ctrl-C: {remaining}"
     with pytest.raises(urllib.error.URLError):
         urllib.request.urlopen(f"{base_url}/healthz", timeout=2)  # noqa: S310
+
+
+def answer_survey_link(base_url, token, database):
+    """GET then POST ``/s/<token>/`` as a phone's browser does (its own cookies)."""
+    jar = http.cookiejar.CookieJar()
+    customer = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    link = f"{base_url}/s/{token}/"
+    with customer.open(link, timeout=10) as response:
+        page = response.read().decode()
+    assert 'type="radio" name="q_' in page, page[-3000:]
+    assert answers_to(database, token) == (0, 0)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+    main = re.search(r'name="(q_[a-z0-9_]+)" value="9"', page).group(1)
+    body = urllib.parse.urlencode({"csrfmiddlewaretoken": csrf, main: "9"}).encode()
+    request = urllib.request.Request(link, data=body, headers={"Referer": link})  # noqa: S310
+    with customer.open(request, timeout=10) as response:
+        assert response.status == 200
+        thanks = response.read().decode()
+    assert 'id="thanks-title"' in thanks, thanks[-3000:]
+    assert answers_to(database, token) == (1, 1)
+
+
+def answers_to(database, token):
+    """(answers scored 9, completed responses) of the invitation with ``token``."""
+    query = """
+        SELECT COUNT(a.id), COUNT(DISTINCT CASE WHEN r.completed_at IS NOT NULL THEN r.id END)
+        FROM surveys_invitation i
+        JOIN surveys_response r ON r.invitation_id = i.id
+        LEFT JOIN surveys_answer a ON a.response_id = r.id AND a.score = 9
+        WHERE i.token = ?
+    """
+    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+        return tuple(connection.execute(query, (token,)).fetchone())
 
 
 def create_api_key(data_dir):

@@ -7,6 +7,7 @@ from journeys.services import create_journey_from_template
 from surveys.library import create_from_library
 from surveys.models import Answer, Response
 from tests.fakes.fixtures import fake_esp, fake_twilio, sms_outbox  # noqa: F401
+from tests.surveys.answering_fixtures import camille, every_kind, invitation  # noqa: F401
 from vocapp.tenancy.scope import organization_scope
 
 

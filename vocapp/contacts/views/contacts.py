@@ -26,6 +26,7 @@ from vocapp.tenancy.audit import record_audit
 from vocapp.tenancy.views.base import OrganizationPageMixin
 
 PAGE_SIZE = 50
+JSON_HTML_ESCAPES = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026"}
 
 
 class ContactListView(OrganizationPageMixin, TemplateView):
@@ -87,6 +88,9 @@ class ContactExportView(OrganizationPageMixin, View):
         contact = get_object_or_404(Contact.objects.all(), pk=pk)
         record_audit(request.user, "contact.exported", contact)
         body = json.dumps(export_contact(contact), indent=2, ensure_ascii=False, default=str)
+        # Answers and names hold text customers and staff typed: < > & as JSON escapes, so the
+        # file reads the same to any JSON parser and is inert if a browser ever renders it.
+        body = body.translate(JSON_HTML_ESCAPES)
         response = HttpResponse(body, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="contact-{contact.pk}.json"'
         return response
