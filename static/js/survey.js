@@ -33,6 +33,7 @@
     if (!("saveEach" in form.dataset) || !window.fetch || !window.FormData) return;
     var keyInput = form.querySelector("[data-response-key]");
     var queue = Promise.resolve();
+    var pending = 0;
     var sent = {};
     var timers = {};
 
@@ -75,7 +76,10 @@
       var value = valueOf(question);
       if (value === "[]" || value === '[""]' || sent[question.dataset.key] === value) return;
       sent[question.dataset.key] = value;
-      queue = queue.then(function () { return post(question); });
+      pending += 1;
+      queue = queue.then(function () { return post(question); }).then(function () {
+        pending -= 1;
+      });
     }
 
     form.addEventListener("change", function (event) {
@@ -91,10 +95,19 @@
       clearTimeout(timers[question.dataset.key]);
       timers[question.dataset.key] = setTimeout(function () { save(question); }, 1000);
     });
-    // A second click on "Send" while the first is on its way would only repeat it.
+    // A second click on "Send" while the first is on its way would only repeat it. A "Send"
+    // while an answer is still being saved waits for it: on an open survey the response key
+    // it brings back is what keeps both in one response.
     form.addEventListener("submit", function (event) {
-      if (form.dataset.sending) event.preventDefault();
+      if (form.dataset.sending) {
+        event.preventDefault();
+        return;
+      }
       form.dataset.sending = "true";
+      if (pending) {
+        event.preventDefault();
+        queue.then(function () { form.submit(); });
+      }
     });
     window.addEventListener("pageshow", function () { delete form.dataset.sending; });
   }
