@@ -171,7 +171,8 @@ def clean_touchpoint(result: EventResult, value):
     if isinstance(value, bool) or value is None or value == "":
         result.add_error("touchpoint", "This field is required: a touchpoint id or key.")
         return None
-    if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+    # ASCII digits only: "³5" passes str.isdigit() but is no id (nor a key to look up).
+    if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
         return int(value)
     if isinstance(value, str) and len(value) <= 50 and storable(value):
         return value.strip()

@@ -127,6 +127,7 @@ def test_an_event_older_than_the_rules_maximum_age_is_suppressed_as_stale(api, h
     [
         ({"touchpoint": "no-such-touchpoint"}, "touchpoint"),
         ({"touchpoint": None}, "touchpoint"),
+        ({"touchpoint": "³5"}, "touchpoint"),  # a digit to str.isdigit(), not to int()
         ({"occurred_at": "yesterday"}, "occurred_at"),
         ({"occurred_at": 12}, "occurred_at"),
         ({"contact": "c-1"}, "contact"),
