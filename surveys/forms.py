@@ -220,7 +220,7 @@ class BaseQuestionFormSet(forms.BaseFormSet):
         first = locales()[0]
         for path, messages in errors.items():
             parts = path.split(".")
-            if parts[0] != "questions" or len(parts) < 3 or not parts[1].isdigit():
+            if parts[0] != "questions" or len(parts) < 3 or not parts[1].isdecimal():
                 self._non_form_errors = self.error_class(
                     [*self.non_form_errors(), *messages], renderer=self.renderer
                 )

@@ -105,7 +105,7 @@ class TouchpointMoveView(ConfigurePage):
         if request.POST.get("stage"):
             stage = (
                 active(Stage)
-                .filter(pk=request.POST["stage"] if request.POST["stage"].isdigit() else None)
+                .filter(pk=request.POST["stage"] if request.POST["stage"].isdecimal() else None)
                 .first()
             )
             if stage is None or stage.journey_id != journey_id:

@@ -342,7 +342,7 @@ def form_context(request, page, questions, locale, offered, response) -> dict:
 def prefill_score(shown_questions, score: str) -> None:
     """``?score=N``: pre-check the main question (nothing is recorded until the visitor posts)."""
     main = next((shown for shown in shown_questions if shown.is_main), None)
-    if main is None or main.given or not score.strip().isdigit():
+    if main is None or main.given or not score.strip().isdecimal():
         return
     if int(score) in main.points:
         main.given = [str(int(score))]

@@ -54,7 +54,7 @@ class RuleListView(ListeningPage):
         )
         touchpoint = None
         raw = request.GET.get("touchpoint", "")
-        if raw.isdigit():
+        if raw.isdecimal():
             touchpoint = Touchpoint.objects.filter(pk=raw, archived_at__isnull=True).first()
         if touchpoint is not None:
             rules = rules.filter(touchpoint=touchpoint)
@@ -81,7 +81,7 @@ class RuleFormView(ListeningPage):
         rule = self.get_rule(pk)
         initial = {}
         raw = request.GET.get("touchpoint", "")
-        if pk is None and raw.isdigit():
+        if pk is None and raw.isdecimal():
             touchpoint = Touchpoint.objects.filter(pk=raw, archived_at__isnull=True).first()
             if touchpoint is not None:
                 initial["touchpoint"] = touchpoint.pk

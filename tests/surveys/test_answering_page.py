@@ -199,7 +199,7 @@ def test_a_score_clicked_in_an_email_only_pre_fills_the_page(client, invitation)
     body = text_of(client.get(link(invitation), {"score": "9"}))
     assert checked(body, "nps") == ["9"]
     assert response_of(invitation) is None
-    for wrong in ("11", "-1", "nine", ""):
+    for wrong in ("11", "-1", "nine", "", "³"):  # "³" is a digit to isdigit(), not to int()
         assert checked(text_of(client.get(link(invitation), {"score": wrong})), "nps") == []
     # The customer's own post records it.
     client.post(link(invitation), {"q_nps": "9"})

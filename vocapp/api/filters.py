@@ -9,7 +9,7 @@ def object_filter(params, name, model, label):
     value = params.get(name)
     if value in (None, ""):
         return None
-    found = model.objects.filter(pk=value).first() if value.isdigit() else None
+    found = model.objects.filter(pk=value).first() if value.isdecimal() else None
     if found is None:
         raise ValidationError({name: [f"No such {label}."]})
     return found

@@ -68,7 +68,7 @@ class ContactViewSet(
         if params.get("segment"):
             segment = (
                 Segment.objects.filter(pk=params["segment"]).first()
-                if params["segment"].isdigit()
+                if params["segment"].isdecimal()
                 else None
             )
             if segment is None:
