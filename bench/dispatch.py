@@ -307,6 +307,14 @@ def check_database_is_quiet(organizations) -> None:
 # --- The run ------------------------------------------------------------------------------------
 
 
+class StopPass(BaseException):
+    """Raised in a worker by SIGUSR1 (stop_workers): its pass ends where it is."""
+
+
+def stop_pass(signum, frame):
+    raise StopPass
+
+
 def work(index: int, stop, results, profile_path: str | None) -> None:
     """One worker process: dispatch_due() again and again, as the Celery worker runs it."""
     from django.db import connection
@@ -317,6 +325,7 @@ def work(index: int, stop, results, profile_path: str | None) -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the main process: see drain()
     signal.signal(signal.SIGTERM, signal.SIG_DFL)  # stop_workers() may have to kill it
+    signal.signal(signal.SIGUSR1, stop_pass)
     cpu_spent, wall_spent = time_phases()
     profile = cProfile.Profile() if profile_path else None
     # The LocMemBackend numbers its ids per process: forked workers would all send "locmem-1".
@@ -324,39 +333,43 @@ def work(index: int, stop, results, profile_path: str | None) -> None:
     stats, later = Counter(), []
     busy = 0.0
     started = time.perf_counter()
-    while not stop.is_set():
-        begun = time.perf_counter()
-        try:
-            if profile:
-                profile.enable()
-            result = dispatch_due()
-            for message_id, delay in result.retries:
-                later.append((time.monotonic() + delay, message_id))
-            later = retry_due(later, sending, stats)
-        except Exception:
-            stats["errors"] += 1
-            if stats["errors"] <= 3:
-                traceback.print_exc()
-            connection.close()
-            result = None
-        finally:
-            if profile:
-                profile.disable()
-            busy += time.perf_counter() - begun
-        sms.outbox.clear()  # the LocMemBackend's, if it is the one: memory stays flat
-        stats["passes"] += 1
-        if result is None:
-            time.sleep(IDLE_POLL)
-            continue
-        stats.update(result.counts)
-        if result.counts["sent"]:
-            continue
-        if result.counts["paced"]:
-            stats["paced passes"] += 1
-            time.sleep(1.0 - time.time() % 1.0 + 0.001)  # the next pacing window
-        else:
-            stats["empty passes"] += 1
-            time.sleep(IDLE_POLL)
+    try:
+        while not stop.is_set():
+            begun = time.perf_counter()
+            try:
+                if profile:
+                    profile.enable()
+                result = dispatch_due()
+                for message_id, delay in result.retries:
+                    later.append((time.monotonic() + delay, message_id))
+                later = retry_due(later, sending, stats)
+            except Exception:
+                stats["errors"] += 1
+                if stats["errors"] <= 3:
+                    traceback.print_exc()
+                connection.close()
+                result = None
+            finally:
+                if profile:
+                    profile.disable()
+                busy += time.perf_counter() - begun
+            sms.outbox.clear()  # the LocMemBackend's, if it is the one: memory stays flat
+            stats["passes"] += 1
+            if result is None:
+                time.sleep(IDLE_POLL)
+                continue
+            stats.update(result.counts)
+            if result.counts["sent"]:
+                continue
+            if result.counts["paced"]:
+                stats["paced passes"] += 1
+                time.sleep(1.0 - time.time() % 1.0 + 0.001)  # the next pacing window
+            else:
+                stats["empty passes"] += 1
+                time.sleep(IDLE_POLL)
+    except StopPass:
+        stats["passes cut short"] += 1
+    signal.signal(signal.SIGUSR1, signal.SIG_IGN)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats["left to retry"] = len(later)
     results.put(
@@ -376,16 +389,15 @@ def work(index: int, stop, results, profile_path: str | None) -> None:
 
 # The dispatcher's steps whose CPU time each worker adds up (module, function): wrapped in the
 # worker's own memory, where the dispatcher looks them up at each call. Nested: claim_batch holds
-# lock_due, take_token and sms_body; send_message holds call_provider (which holds
-# sender_number) and mark_sent.
+# lock_due, take_tokens, sms_body and record; send_recorded holds call_provider and mark_sent.
 PHASES = (
     ("surveys.dispatch", "claim_batch"),
     ("surveys.dispatch", "lock_due"),
-    ("surveys.pacing", "take_token"),
+    ("surveys.pacing", "take_tokens"),
     ("surveys.composing", "sms_body"),
-    ("surveys.sending", "send_message"),
+    ("surveys.dispatch", "record"),
+    ("surveys.sending", "send_recorded"),
     ("surveys.sending", "call_provider"),
-    ("surveys.sending", "sender_number"),
     ("surveys.sending", "mark_sent"),
 )
 
@@ -505,13 +517,20 @@ class DatabaseCpu:
 
 def stop_workers(workers, results, wait: float = 60.0) -> list[dict]:
     """Each worker's report once its pass ends. A dispatcher behind its pacing is never paced,
-    so a pass can go on for its 1,000 batches: whoever has not reported in time is killed."""
-    reports, deadline = [], time.monotonic() + wait
-    while len(reports) < len(workers):
+    so a pass can go on for its 1,000 batches: after 5 s, a pass still running is cut short
+    (SIGUSR1); whoever has not reported in time then is killed."""
+    reports, nudged, deadline = [], False, time.monotonic() + wait
+    while len(reports) < len(workers) and time.monotonic() < deadline:
         try:
-            reports.append(results.get(timeout=max(0.1, deadline - time.monotonic())))
+            reports.append(results.get(timeout=5))
         except queue.Empty:
-            break
+            if nudged:
+                continue
+            done = {report["index"] for report in reports}
+            for index, worker in enumerate(workers):
+                if index not in done and worker.is_alive():
+                    os.kill(worker.pid, signal.SIGUSR1)
+            nudged = True
     for worker in workers:
         worker.join(timeout=max(0.1, deadline - time.monotonic()))
         if worker.is_alive():
@@ -693,13 +712,11 @@ def print_phases(workers: list[dict], sent: int) -> None:
 
     print(
         f"             CPU a message: claim {ms('claim_batch'):.1f} ms (fair query and lock "
-        f"{ms('lock_due'):.1f}, pacing tokens {ms('take_token'):.1f}, SMS body "
-        f"{ms('sms_body'):.1f}, checks and records "
-        f"{ms('claim_batch', minus=('lock_due', 'take_token', 'sms_body')):.1f}); "
-        f"send {ms('send_message'):.1f} ms (provider call "
-        f"{ms('call_provider', minus=('sender_number',)):.1f}, sender look-up "
-        f"{ms('sender_number'):.1f}, marking sent {ms('mark_sent'):.1f}, loading and counting "
-        f"the attempt {ms('send_message', minus=('call_provider', 'mark_sent')):.1f})"
+        f"{ms('lock_due'):.1f}, pacing tokens {ms('take_tokens'):.1f}, SMS body "
+        f"{ms('sms_body'):.1f}, recording {ms('record'):.1f}, checks "
+        f"{ms('claim_batch', minus=('lock_due', 'take_tokens', 'sms_body', 'record')):.1f}); "
+        f"send {ms('send_recorded'):.1f} ms (provider call {ms('call_provider'):.1f}, "
+        f"marking sent {ms('mark_sent'):.1f})"
     )
     claims = cpu["lock_due calls"]
     if claims:
@@ -754,12 +771,15 @@ def report(args, run, cold, hot, database: str, setup_seconds: float) -> int:
     if killed:
         counted += f"; {killed} killed mid-pass (not counted)"
     print(f"workers:     {counted}")
-    sent = max(totals["sent"], 1)
-    print(
-        f"             in dispatch_due {busy:.0%} of their time; {cpu:.0f} CPU s in all = "
-        f"{1000 * cpu / sent:.1f} ms a message"
-    )
-    print_phases(run["workers"], sent)
+    # By the workers that reported, a pass cut short included.
+    sent = sum(worker["phases"][0].get("send_recorded calls", 0) for worker in run["workers"])
+    if sent:
+        print(
+            f"             in dispatch_due {busy:.0%} of their time; {cpu:.0f} CPU s in all = "
+            f"{1000 * cpu / sent:.1f} ms a message"
+        )
+        print_phases(run["workers"], sent)
+    sent = max(cold["sent"] + hot["sent"], 1)  # by all
     if args.backend == "twilio":
         print(
             f"provider:    {run['received']:,} messages taken by the fake Twilio API "

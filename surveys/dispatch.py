@@ -6,8 +6,12 @@ One pass claims batches until nothing is due (or every sender has spent its seco
    surveys; PostgreSQL locks them with SKIP LOCKED, every database claims each one by a
    conditional UPDATE (``scheduled`` → ``sending``), so two workers never take the same row;
 2. check each again (consent, opt-outs, fatigue, window: ``scheduling.check_at_sending``);
-3. record the message (status ``sending``) and commit, before any provider is called;
-4. send the recorded messages (``sending.send_message``).
+3. take the senders' tokens for the batch, then record its messages (status ``sending``, the
+   first attempt counted) in one insert, and commit, before any provider is called;
+4. send the recorded messages (``sending.send_recorded``), each marked sent as soon as its
+   provider has it.
+
+A batch costs a handful of statements whatever its size: the throughput is the providers'.
 """
 
 import logging
@@ -27,7 +31,7 @@ from vocapp.messaging.templates import MessageTooLong
 from vocapp.tenancy.scope import organization_scope
 
 from . import composing, pacing
-from .models import Invitation, Message, SuppressionReason
+from .models import Invitation, Message, SenderNumber, SuppressionReason
 from .notices import notify_admins
 from .planning import address_opt_outs, horizon, person_of, recent_invitations
 from .scheduling import Pending, Policy, check_at_sending, zone_named
@@ -36,6 +40,20 @@ from .selectors import delivery_policy, senders_for
 logger = logging.getLogger(__name__)
 
 # Hot surveys first across every organization, and no tenant takes more than its share.
+# PostgreSQL reads each organization's first K due rows from the partial index (a lateral join):
+# the cost stays flat however large a campaign is waiting.
+FAIR_DUE_LATERAL_SQL = """
+SELECT due.id FROM tenancy_organization AS organization
+CROSS JOIN LATERAL (
+    SELECT id, priority, send_at FROM surveys_invitation
+    WHERE organization_id = organization.id AND state = 'scheduled' AND send_at <= %s
+    ORDER BY priority DESC, send_at, id
+    LIMIT %s
+) AS due
+ORDER BY due.priority DESC, due.send_at, due.id
+LIMIT %s
+"""
+# Elsewhere (SQLite, the embedded default) a window over the due rows does the same.
 FAIR_DUE_SQL = """
 SELECT id FROM (
     SELECT id, priority, send_at, ROW_NUMBER() OVER (
@@ -51,6 +69,25 @@ LIMIT %s
 
 
 @dataclass
+class Outgoing:
+    """A message to send and what its sending needs, from the claim to the provider."""
+
+    invitation: Invitation
+    channel: str
+    to: str
+    sender: str
+    body: str
+    subject: str = ""
+    sender_number: SenderNumber | None = None  # SMS: its Twilio account
+    email: composing.OutgoingEmail | None = None  # email: headers and HTML as composed
+    message: Message | None = None  # once recorded
+
+    @property
+    def pace_key(self) -> tuple[str, str]:
+        return (self.channel, self.sender if self.channel == "sms" else "email")
+
+
+@dataclass
 class PassResult:
     counts: Counter = field(default_factory=Counter)
     retries: list = field(default_factory=list)  # (message id, seconds) to try again later
@@ -61,40 +98,42 @@ class PassResult:
 
 def dispatch_due(now=None, *, batch=None, per_organization=None, max_batches=1000) -> PassResult:
     """Claim, check, record and send what is due, batch after batch; returns what happened."""
-    from .sending import send_message
+    from .sending import send_recorded
 
     batch = batch or settings.DISPATCH_BATCH
     per_organization = per_organization or settings.DISPATCH_PER_ORGANIZATION
     result = PassResult()
     for _ in range(max_batches):
         moment = now or timezone.now()
-        message_ids, counts = claim_batch(moment, size=batch, per_organization=per_organization)
+        outgoing, counts = claim_batch(moment, size=batch, per_organization=per_organization)
         result.counts.update(counts)
-        for message_id in message_ids:
-            outcome = send_message(message_id)
+        for item in outgoing:
+            outcome = send_recorded(item.message, item.sender_number, item.email)
             result.counts[outcome.state] += 1
             if outcome.retry_in is not None:
-                result.retries.append((message_id, outcome.retry_in))
-        if not message_ids:
+                result.retries.append((item.message.pk, outcome.retry_in))
+        if not outgoing:
             break
     return result
 
 
-def claim_batch(now, *, size: int, per_organization: int) -> tuple[list[int], Counter]:
-    """Claim one fair batch and record its messages; returns the ids of the messages to send."""
-    counts, message_ids = Counter(), []
+def claim_batch(now, *, size: int, per_organization: int) -> tuple[list[Outgoing], Counter]:
+    """Claim one fair batch and record its messages; returns them, ready to send."""
+    counts, outgoing = Counter(), []
     with transaction.atomic():
         invitations = lock_due(now, size, per_organization)
         for _organization_id, group in groupby(invitations, key=lambda i: i.organization_id):
             group = list(group)
             with organization_scope(group[0].organization):
-                message_ids += prepare(group[0].organization, group, now, counts)
-    return message_ids, counts
+                outgoing += prepare(group[0].organization, group, now, counts)
+    return outgoing, counts
 
 
 def lock_due(now, size: int, per_organization: int) -> list[Invitation]:
     with connection.cursor() as cursor:
-        cursor.execute(FAIR_DUE_SQL, [now, per_organization, size])
+        moment = connection.ops.adapt_datetimefield_value(now)
+        fair_due = FAIR_DUE_LATERAL_SQL if connection.vendor == "postgresql" else FAIR_DUE_SQL
+        cursor.execute(fair_due, [moment, per_organization, size])
         ids = [row[0] for row in cursor.fetchall()]
     if not ids:
         return []
@@ -105,7 +144,7 @@ def lock_due(now, size: int, per_organization: int) -> list[Invitation]:
     return sorted(rows, key=lambda i: (i.organization_id, -i.priority, i.send_at, i.pk))
 
 
-def prepare(organization, invitations: list, now, counts: Counter) -> list[int]:
+def prepare(organization, invitations: list, now, counts: Counter) -> list[Outgoing]:
     """Check the organization's claimed invitations again and record the messages to send."""
     stored_policy = delivery_policy(organization)
     policy = Policy.of(organization, stored_policy)
@@ -113,25 +152,26 @@ def prepare(organization, invitations: list, now, counts: Counter) -> list[int]:
     blocked = opted_out_addresses(contacts.values())
     past = recent_invitations(list(contacts), horizon(policy, now))
     channels = Channels(organization, stored_policy, now)
-    message_ids = []
+    drafts = []
     for invitation in invitations:
         contact = invitation.contact
         person = person_of(contact, frozenset(), address_opt_outs(contact, blocked))
         verdict = check_at_sending(person, pending_of(invitation), past[contact.pk], policy, now)
         if verdict.action == "send":
-            outcome = channels.record(invitation)
+            outcome = channels.draft(invitation)
         elif verdict.action == "postpone":
             outcome = postpone(invitation, verdict.send_at)
         elif verdict.action == "expire":
             outcome = move(invitation, "expired", now)
         else:
             outcome = move(invitation, "suppressed", now, reason=verdict.reason)
-        if isinstance(outcome, int):
-            message_ids.append(outcome)
-            counts["claimed"] += 1
+        if isinstance(outcome, Outgoing):
+            drafts.append(outcome)
         elif outcome:
             counts[outcome] += 1
-    return message_ids
+    outgoing = record(channels.paced(drafts, counts), now)
+    counts["claimed"] += len(outgoing)
+    return outgoing
 
 
 def pending_of(invitation: Invitation) -> Pending:
@@ -180,24 +220,22 @@ class Channels:
         self._senders = None
         self._segments_used = None
 
-    def record(self, invitation: Invitation):
-        """The message id, or what happened instead (a reason, "paced", or None if lost)."""
+    def draft(self, invitation: Invitation):
+        """The message to send, or what happened instead (a reason, or None if lost)."""
         if invitation.channel == "sms":
-            return self.record_sms(invitation)
+            return self.draft_sms(invitation)
         email = composing.email_of(invitation, self.policy)
-        if not pacing.take_token("email", "email"):
-            return "paced"
-        return record(
+        return Outgoing(
             invitation,
             "email",
             email.to,
             email.from_email,
             email.text,
-            self.now,
             subject=email.subject,
+            email=email,
         )
 
-    def record_sms(self, invitation: Invitation):
+    def draft_sms(self, invitation: Invitation):
         sender = self.sender_for(invitation.contact_id)
         if sender is None:
             return move(invitation, "suppressed", self.now, reason=SuppressionReason.NO_SENDER)
@@ -208,14 +246,27 @@ class Channels:
         except MessageTooLong:
             logger.exception("invitation %s: no SMS template fits one segment", invitation.pk)
             return move(invitation, "suppressed", self.now, reason=SuppressionReason.NO_SENDER)
-        if not pacing.take_token("sms", sender.number):
-            return "paced"
-        message_id = record(
-            invitation, "sms", invitation.contact.phone, sender.number, body, self.now
-        )
-        if message_id is not None and self._segments_used is not None:
+        if self._segments_used is not None:
             self._segments_used += 1  # one segment: bodies are rendered to fit one
-        return message_id
+        return Outgoing(
+            invitation, "sms", invitation.contact.phone, sender.number, body, sender_number=sender
+        )
+
+    def paced(self, drafts: list[Outgoing], counts: Counter) -> list[Outgoing]:
+        """The drafts their senders have tokens for this second; the others wait, scheduled."""
+        granted = {}
+        for key, group in groupby(sorted(drafts, key=lambda d: d.pace_key), lambda d: d.pace_key):
+            granted[key] = pacing.take_tokens(*key, count=len(list(group)))
+        allowed = []
+        for draft in drafts:
+            if granted[draft.pace_key] > 0:
+                granted[draft.pace_key] -= 1
+                allowed.append(draft)
+                continue
+            counts["paced"] += 1
+            if draft.channel == "sms" and self._segments_used is not None:
+                self._segments_used -= 1
+        return allowed
 
     def sender_for(self, contact_id: int):
         """The same sender for a contact every time, so that their replies find their survey."""
@@ -237,24 +288,39 @@ class Channels:
         return True
 
 
-def record(invitation, channel, to, sender, body, now, subject="") -> int | None:
-    """Claim the invitation (``sending``) and write its message: both commit before sending."""
-    changed = (
-        Invitation.objects.unscoped()
-        .filter(pk=invitation.pk, state="scheduled")
-        .update(state="sending", state_changed_at=now)
-    )
-    if not changed:
-        return None
-    message = Message.objects.create(
-        invitation=invitation,
-        channel=channel,
-        to=to,
-        sender=sender,
-        subject=subject,
-        body=body,
-    )
-    return message.pk
+# Claims the invitations still scheduled (one UPDATE whatever the batch) and says which.
+CLAIM_SQL = """
+UPDATE surveys_invitation SET state = 'sending', state_changed_at = %s
+WHERE state = 'scheduled' AND id IN ({ids})
+RETURNING id
+"""
+
+
+def record(drafts: list[Outgoing], now) -> list[Outgoing]:
+    """Move the drafts' invitations to ``sending`` and write their messages, the first attempt
+    counted: both commit before any provider is called. A draft whose invitation someone else
+    moved meanwhile is dropped."""
+    if not drafts:
+        return []
+    with connection.cursor() as cursor:
+        ids = [draft.invitation.pk for draft in drafts]
+        moment = connection.ops.adapt_datetimefield_value(now)
+        cursor.execute(CLAIM_SQL.format(ids=", ".join(["%s"] * len(ids))), [moment, *ids])
+        claimed = {row[0] for row in cursor.fetchall()}
+    recorded = [draft for draft in drafts if draft.invitation.pk in claimed]
+    for draft in recorded:
+        draft.message = Message(
+            organization=draft.invitation.organization,
+            invitation=draft.invitation,
+            channel=draft.channel,
+            to=draft.to,
+            sender=draft.sender,
+            subject=draft.subject,
+            body=draft.body,
+            attempts=1,
+        )
+    Message.objects.unscoped().bulk_create([draft.message for draft in recorded])
+    return recorded
 
 
 def month_start(organization, now):

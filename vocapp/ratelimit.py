@@ -26,17 +26,24 @@ class RateLimitResult:
 
 def rate_limit(key: str, *, limit: int, window: int) -> RateLimitResult:
     """Count one hit on ``key``; allowed while at most ``limit`` hits fall in the current window."""
+    granted, count, retry_after = take_hits(key, 1, limit=limit, window=window)
+    return RateLimitResult(allowed=granted == 1, retry_after=retry_after, count=count)
+
+
+def take_hits(key: str, wanted: int, *, limit: int, window: int) -> tuple[int, int, int]:
+    """Count ``wanted`` hits on ``key`` at once: how many fit under ``limit`` in the current
+    window, the window's count and the seconds until it ends. One cache round trip."""
     now = time.time()
     window_start = int(now // window) * window
     retry_after = max(1, int(window_start + window - now) + 1)
     cache_key = f"ratelimit:{key}:{window}:{window_start}"
     try:
         cache.add(cache_key, 0, timeout=window + 5)
-        count = cache.incr(cache_key)
+        count = cache.incr(cache_key, wanted)
     except Exception:
         logger.warning("rate limit %s not enforced: the cache is unavailable", key, exc_info=True)
-        return RateLimitResult(allowed=True, retry_after=0, count=0)
-    return RateLimitResult(allowed=count <= limit, retry_after=retry_after, count=count)
+        return wanted, 0, 0
+    return max(0, min(wanted, limit - (count - wanted))), count, retry_after
 
 
 def too_many_requests(retry_after: int) -> JsonResponse:

@@ -277,9 +277,10 @@ class Invitation(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
-            # The dispatcher's claim: scheduled rows only, by priority then send_at.
+            # The dispatcher's claim: scheduled rows only, each organization's by priority then
+            # send_at (its fair share is read from the index).
             models.Index(
-                fields=["-priority", "send_at"],
+                fields=["organization", "-priority", "send_at", "id"],
                 condition=Q(state="scheduled"),
                 name="invitation_due",
             ),

@@ -15,7 +15,7 @@ from django.test import RequestFactory, override_settings
 from rest_framework.test import APIClient
 
 from tests.core.conftest import unreachable_cache
-from vocapp.ratelimit import client_ip, rate_limit, rate_limited
+from vocapp.ratelimit import client_ip, rate_limit, rate_limited, take_hits
 from vocapp.tenancy.services import create_api_key
 from vocapp.tenancy.views.account import LOGIN_ATTEMPTS_PER_MINUTE
 
@@ -66,6 +66,23 @@ def test_it_allows_up_to_the_limit_then_answers_429_with_retry_after():
         "detail": "Too many requests; try again in 51 seconds.",
         "fields": {},
     }
+
+
+def test_a_batch_gets_what_is_left_of_the_window_and_no_more():
+    with time_machine.travel(WINDOW_START + timedelta(seconds=10), tick=False):
+        assert take_hits("batch", 3, limit=5, window=60)[0] == 3
+        granted, count, retry_after = take_hits("batch", 4, limit=5, window=60)
+        assert (granted, count, retry_after) == (2, 7, 51)
+        assert take_hits("batch", 1, limit=5, window=60)[0] == 0
+        assert rate_limit("batch", limit=5, window=60).allowed is False
+    with time_machine.travel(WINDOW_START + timedelta(seconds=60), tick=False):
+        assert take_hits("batch", 9, limit=5, window=60)[0] == 5  # a new window
+
+
+def test_a_batch_goes_through_when_the_cache_is_down(cache_down, caplog):
+    with caplog.at_level(logging.WARNING, logger="vocapp.ratelimit"):
+        assert take_hits("batch", 4, limit=1, window=60)[0] == 4
+    assert "not enforced" in caplog.text
 
 
 def test_it_counts_each_key_apart():

@@ -65,6 +65,9 @@ class LocalApi:
 def _handler_for(api: LocalApi):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body leave as two writes: with Nagle's algorithm on, the body would wait
+        # for the client's delayed ACK (40 ms) on a kept-alive connection, as no real API does.
+        disable_nagle_algorithm = True
 
         def do_GET(self):
             self._answer()

@@ -145,9 +145,9 @@ def test_one_tenants_campaign_cannot_starve_another_tenants_hot_surveys(
     post(api, *[event(n) for n in range(1, 31)])
     listen(org_b)
     other = post(api_client_for(org_b, scopes=("ingest",)), event(90), event(91))
-    message_ids, _counts = dispatch.claim_batch(TUESDAY_10_PARIS, size=10, per_organization=5)
-    claimed = Message.objects.unscoped().filter(pk__in=message_ids)
-    assert len(message_ids) == 7
+    outgoing, _counts = dispatch.claim_batch(TUESDAY_10_PARIS, size=10, per_organization=5)
+    claimed = Message.objects.unscoped().filter(pk__in=[item.message.pk for item in outgoing])
+    assert len(outgoing) == 7
     assert set(claimed.filter(organization=org_b).values_list("invitation", flat=True)) == set(
         other
     )
@@ -156,8 +156,8 @@ def test_one_tenants_campaign_cannot_starve_another_tenants_hot_surveys(
 def test_a_crash_between_recording_and_sending_never_sends_twice(api, hot_rule, clock, sms_outbox):
     [pk] = post(api, event())
     # The worker records the message and commits, then dies before calling the provider.
-    message_ids, _counts = dispatch.claim_batch(TUESDAY_10_PARIS, size=10, per_organization=10)
-    assert len(message_ids) == 1
+    outgoing, _counts = dispatch.claim_batch(TUESDAY_10_PARIS, size=10, per_organization=10)
+    assert len(outgoing) == 1
     clock.move_to(TUESDAY_10_PARIS + timedelta(minutes=20))
     assert provider_events.sweep_sending() == 1
     call_command("dispatch_due")
@@ -181,8 +181,10 @@ def test_two_workers_claiming_at_once_take_each_invitation_once(
         try:
             # A batch locked by the other worker is skipped: go on while anything is due.
             for _ in range(200):
-                ids, _counts = dispatch.claim_batch(TUESDAY_10_PARIS, size=5, per_organization=5)
-                claimed.extend(ids)
+                outgoing, _counts = dispatch.claim_batch(
+                    TUESDAY_10_PARIS, size=5, per_organization=5
+                )
+                claimed.extend(item.message.pk for item in outgoing)
                 if not Invitation.objects.unscoped().filter(state="scheduled").exists():
                     break
         except Exception as error:  # surfaced by the assertion below

@@ -141,7 +141,13 @@ class _RoutedHttpClient(TwilioHttpClient):
         return self.last_response
 
 
+_twilio_clients = threading.local()
+
+
 class TwilioBackend(SmsBackend):
+    """The real SDK. Each thread keeps one client per account and API address, so that its
+    HTTP session keeps its connection to Twilio alive from one message to the next."""
+
     def send(self, message: SmsMessage) -> SmsSent:
         client, http = self._client(message.credentials)
         try:
@@ -175,10 +181,14 @@ class TwilioBackend(SmsBackend):
                 permanent=True,
                 code="no_credentials",
             )
-        # One HTTP client per call: the last response it keeps belongs to this call only.
-        http = _RoutedHttpClient(settings.TWILIO_API_BASE_URL)
-        client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
-        return client, http
+        # Per thread: the last response an HTTP client keeps belongs to its thread's call.
+        clients = _twilio_clients.__dict__.setdefault("by_account", {})
+        key = (credentials.account_sid, credentials.auth_token, settings.TWILIO_API_BASE_URL)
+        if key not in clients:
+            http = _RoutedHttpClient(settings.TWILIO_API_BASE_URL)
+            client = Client(credentials.account_sid, credentials.auth_token, http_client=http)
+            clients[key] = (client, http)
+        return clients[key]
 
 
 def _transport_error(error: Exception, http: _RoutedHttpClient) -> TransportError:
