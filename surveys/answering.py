@@ -122,7 +122,7 @@ def record_answer(response: Response, question: Question, value, *, invitation=N
         if answer is None:
             answer = Answer.objects.create(response=locked, question=question, **fields)
         elif any(getattr(answer, name) != new for name, new in fields.items()):
-            Answer.objects.filter(pk=answer.pk).update(**fields)
+            Answer.objects.filter(pk=answer.pk).update(**fields, updated_at=timezone.now())
             answer.refresh_from_db()
         else:
             return answer

@@ -9,9 +9,10 @@ class SurveysConfig(AppConfig):
     def ready(self):
         from vocapp import registry
 
-        from . import annotations, demo, gdpr, importers
+        from . import annotations, demo, demo_answers, gdpr, importers
         from .selectors import count_active_rules
 
+        self.register_dashboards(registry)
         registry.navigation.register(
             registry.NavEntry("surveys", _("Surveys"), "surveys:list", order=300)
         )
@@ -68,6 +69,10 @@ class SurveysConfig(AppConfig):
         registry.demo_seeders.register(
             registry.DemoSeeder("interactions", demo.seed_interactions, order=40)
         )
+        # Six months of answers (after the scripted interactions, whose fatigue they respect).
+        registry.demo_seeders.register(
+            registry.DemoSeeder("answers", demo_answers.seed_answers, order=45)
+        )
         importers.register()
         self.connect_receivers()
         registry.gdpr_exporters.register(
@@ -107,6 +112,29 @@ class SurveysConfig(AppConfig):
                 )
             )
 
+    def register_dashboards(self, registry):
+        """The dashboards: first in the navigation, linked from journey maps and touchpoints."""
+        from .views.dashboards.annotations import score_lines
+
+        registry.navigation.register(
+            registry.NavEntry("dashboard", _("Dashboard"), "surveys:overview", order=50)
+        )
+        registry.journey_links.register(
+            registry.JourneyLink(
+                "scores", _("Scores and emotion curve"), "surveys:journey_scores", order=10
+            )
+        )
+        registry.touchpoint_annotations.register(
+            registry.TouchpointAnnotation(
+                "scores",
+                score_lines,
+                order=5,
+                link=registry.TouchpointLink(
+                    _("Scores: trend, distribution, verbatims"), "surveys:touchpoint_scores"
+                ),
+            )
+        )
+
     def register_answers(self, registry):
         """What customers answered: on the contact's profile, in GDPR exports and erasures."""
         from . import gdpr, profile
@@ -128,9 +156,14 @@ class SurveysConfig(AppConfig):
     def connect_receivers(self):
         from anymail.signals import tracking
 
+        from vocapp.tenancy.signals import organization_updated
+
         from .signals import invitations_due
-        from .tasks import nudge_dispatcher
+        from .tasks import nudge_dispatcher, rebuild_on_time_zone_change
         from .webhooks import on_tracking
 
         invitations_due.connect(nudge_dispatcher, dispatch_uid="surveys.nudge_dispatcher")
         tracking.connect(on_tracking, dispatch_uid="surveys.email_tracking")
+        organization_updated.connect(
+            rebuild_on_time_zone_change, dispatch_uid="surveys.rebuild_on_time_zone_change"
+        )

@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from vocapp.tenancy.scope import tenant_task
 
-from . import campaigns, dispatch, followups, provider_events, sending
+from . import campaigns, dispatch, followups, provider_events, rollups, sending
 from .models import CampaignRun
 
 
@@ -62,3 +62,28 @@ def schedule_reminders():
 def nudge_dispatcher(sender, organization_id, **kwargs):
     """``invitations_due`` (sent after commit): a hot survey goes now, not at the next pass."""
     dispatch_due_invitations.delay()
+
+
+# --- Rollups ----------------------------------------------------------------------------------
+
+
+@shared_task(ignore_result=True, acks_late=True)
+@tenant_task
+def rebuild_organization_rollups(organization_id):
+    """Every day of one organization again (its days moved with its time zone)."""
+    from vocapp.tenancy.scope import current_organization
+
+    rollups.rebuild_rollups(current_organization())
+
+
+def rebuild_on_time_zone_change(sender, organization, changes, **kwargs):
+    """``organization_updated``: the rollups' days are the organization's local days."""
+    if "time_zone" in changes:
+        rebuild_organization_rollups.delay(organization.pk)
+
+
+@shared_task(ignore_result=True, expires=30)
+def refresh_rollups():
+    """Cross-tenant, every 30 seconds: recompute the rollup days whose answers or invitations
+    changed (one pass at a time: a pass that finds another one running does nothing)."""
+    rollups.refresh_rollups()

@@ -2,10 +2,22 @@ from django.urls import path
 
 from .views import channels, invitations, listening, outbox, policy, surveys
 from .views import kiosks as kiosk_views
+from .views.dashboards import pages as dashboards
 
 app_name = "surveys"
 
 urlpatterns = [
+    path("dashboard/", dashboards.OverviewView.as_view(), name="overview"),
+    path(
+        "dashboard/journeys/<int:pk>/",
+        dashboards.JourneyScoresView.as_view(),
+        name="journey_scores",
+    ),
+    path(
+        "dashboard/touchpoints/<int:pk>/",
+        dashboards.TouchpointScoresView.as_view(),
+        name="touchpoint_scores",
+    ),
     path("surveys/", surveys.SurveyListView.as_view(), name="list"),
     path("surveys/new/", surveys.SurveyNewView.as_view(), name="new"),
     path("surveys/<int:pk>/", surveys.SurveyEditView.as_view(), name="edit"),

@@ -115,7 +115,10 @@ def api_routes() -> list[ApiRoute]:
     routes = []
     for _prefix, viewset, basename in router.registry:
         allowed = {name.lower() for name in viewset.http_method_names}
-        lookup = getattr(viewset, "lookup_url_kwarg", None) or viewset.lookup_field
+        # A plain ViewSet (metrics: a list only, no object) has no lookup field.
+        lookup = getattr(viewset, "lookup_url_kwarg", None) or getattr(
+            viewset, "lookup_field", "pk"
+        )
         for route in router.get_routes(viewset):
             methods = {
                 method: action
@@ -555,6 +558,8 @@ OBJECT_KWARGS: dict[str, dict[str, str]] = {
         "surveys:campaign_archive": "campaign",
         "surveys:campaign_invitations": "campaign",
         "surveys:touchpoint_invitations": "touchpoint",
+        "surveys:journey_scores": "journey",
+        "surveys:touchpoint_scores": "touchpoint",
         "surveys:channel_account_remove": "twilio_account",
         "surveys:channel_sender_active": "sender_number",
         "surveys:touchpoint_open_survey": "touchpoint",
@@ -751,6 +756,9 @@ TENANT_PAGES: dict[str, Page] = {
     "surveys:campaign_archive": Page(get=None, post="configure"),
     "surveys:campaign_invitations": Page(get="view"),
     "surveys:touchpoint_invitations": Page(get="view"),
+    "surveys:overview": Page(get="view"),
+    "surveys:journey_scores": Page(get="view"),
+    "surveys:touchpoint_scores": Page(get="view"),
     "surveys:delivery_policy": Page(get="view", post=ADMIN_ONLY),
     "surveys:outbox": Page(get="configure"),
     "surveys:channels": Page(get=ADMIN_ONLY, post=ADMIN_ONLY),

@@ -166,6 +166,18 @@ class TouchpointAnnotation:
     link: TouchpointLink | None = None
 
 
+@dataclass(frozen=True)
+class JourneyLink:
+    """A page of an app to the right about one journey, linked from the journey's map (e.g. its
+    scores and emotion curve). ``url_name`` takes ``org_slug`` and ``pk`` (the journey's id)."""
+
+    key: str
+    label: Any
+    url_name: str
+    capability: str = "view"
+    order: int = 100
+
+
 navigation: Registry[NavEntry] = Registry("navigation")
 # Tabs of the organization settings pages; ``key`` is the ``section`` the page renders with.
 settings_tabs: Registry[NavEntry] = Registry("settings tabs")
@@ -179,3 +191,4 @@ demo_seeders: Registry[DemoSeeder] = Registry("demo seeders")
 retention_purgers: Registry[RetentionPurger] = Registry("retention purgers")
 contact_panels: Registry[Panel] = Registry("contact profile panels")
 touchpoint_annotations: Registry[TouchpointAnnotation] = Registry("touchpoint annotations")
+journey_links: Registry[JourneyLink] = Registry("journey links")

@@ -51,6 +51,16 @@ def touchpoint_links(membership, touchpoint_id) -> list[dict]:
     ]
 
 
+def journey_links(membership, journey_id) -> list[dict]:
+    """Pages of the apps to the right about this journey (its scores) the member may open."""
+    kwargs = {"org_slug": membership.organization.slug, "pk": journey_id}
+    return [
+        {"key": link.key, "label": link.label, "url": reverse(link.url_name, kwargs=kwargs)}
+        for link in registry.journey_links
+        if membership.can(link.capability)
+    ]
+
+
 class JourneysPage(OrganizationPageMixin, View):
     """A page of the journeys app."""
 

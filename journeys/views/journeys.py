@@ -18,6 +18,7 @@ from .base import (
     JourneysPage,
     active,
     get_active,
+    journey_links,
     touchpoint_lines,
 )
 
@@ -166,5 +167,6 @@ class JourneyMapView(JourneysPage):
                 "columns": columns,
                 "touchpoint_count": len(touchpoints),
                 "moment_count": sum(tp.is_moment_of_truth for tp in touchpoints),
+                "links": journey_links(self.membership, journey.pk),
             },
         )

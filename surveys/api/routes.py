@@ -1,6 +1,7 @@
 from vocapp.api.urls import router
 
 from .interactions import InteractionViewSet, InvitationViewSet
+from .metrics import MetricsViewSet
 from .responses import ResponseViewSet
 from .views import CampaignViewSet, ListeningRuleViewSet, SurveyViewSet
 
@@ -10,3 +11,4 @@ router.register("campaigns", CampaignViewSet, basename="campaign")
 router.register("interactions", InteractionViewSet, basename="interaction")
 router.register("invitations", InvitationViewSet, basename="invitation")
 router.register("responses", ResponseViewSet, basename="response")
+router.register("metrics", MetricsViewSet, basename="metrics")

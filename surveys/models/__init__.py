@@ -38,6 +38,7 @@ from .listening import (
 )
 from .messages import STATUS_RANK, Message, MessageDirection, MessageStatus
 from .responses import Answer, KioskDevice, Response, ResponseChannel
+from .rollups import AnswerRollup, InvitationRollup, RollupCursor
 
 __all__ = [
     "COUNTED_STATES",
@@ -61,6 +62,9 @@ __all__ = [
     "DEFAULT_SCALES",
     "SCORED_KINDS",
     "Answer",
+    "AnswerRollup",
+    "InvitationRollup",
+    "RollupCursor",
     "Campaign",
     "ListeningRule",
     "Question",

@@ -294,6 +294,8 @@ class Invitation(TenantModel):
             models.Index(
                 fields=["organization", "campaign", "created_at"], name="invitation_org_campaign"
             ),
+            # The rollups look for the invitations whose state changed since their last pass.
+            models.Index(fields=["state_changed_at"], name="invitation_changed"),
         ]
 
     def __str__(self):

@@ -99,8 +99,15 @@ class Answer(TenantModel):
     text = models.TextField(blank=True)
     choices = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # A score may change until its response is completed: the rollups look for what changed.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["response", "question"], name="answer_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["updated_at"], name="answer_updated"),
+            # Verbatims and the filters computed live read an organization's answers by date.
+            models.Index(fields=["organization", "created_at"], name="answer_org_created"),
         ]

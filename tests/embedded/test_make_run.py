@@ -22,6 +22,7 @@ import urllib.request
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.conf import settings
@@ -291,7 +292,19 @@ def test_make_run_serves_the_demo_on_sqlite_and_stops_on_ctrl_c(make_run):
     # The customer opens the link and answers on SQLite: GET shows the survey and records
     # nothing, the POST stores the score and completes the response.
     token = re.search(r"/s/([A-Za-z0-9_-]+)/", outbox).group(1)
+    reader = create_api_key(data_dir, scopes="read")
+    promoters_before = parcel_promoters_today(base_url, reader)
     answer_survey_link(base_url, token, data_dir / "vocapp.sqlite3")
+
+    # The dashboards count it within a minute (beat refreshes the rollups every 30 s): one more
+    # promoter today on the parcel's NPS, in the metrics API and on the dashboard page.
+    counted = poll(
+        lambda: parcel_promoters_today(base_url, reader) == promoters_before + 1, timeout=90
+    )
+    assert counted, f"the answer never reached the metrics:\n{output.text[-4000:]}"
+    with browser.open(f"{base_url}/o/demo/dashboard/", timeout=10) as response:
+        dashboard = response.read().decode()
+    assert "Headline indicators" in dashboard and 'type="application/json"' in dashboard
 
     # Every embedded file lives under VOC_DATA_DIR; the database is SQLite in WAL mode.
     database = data_dir / "vocapp.sqlite3"
@@ -354,10 +367,23 @@ def answers_to(database, token):
         return tuple(connection.execute(query, (token,)).fetchone())
 
 
-def create_api_key(data_dir):
+def parcel_promoters_today(base_url, api_key):
+    """Promoters of today (Paris) on "Receives the parcel", from ``GET /api/v1/metrics/``."""
+    today = datetime.now(ZoneInfo("Europe/Paris")).date().isoformat()
+    request = urllib.request.Request(  # noqa: S310  (our local server)
+        f"{base_url}/api/v1/metrics/?metric=nps&group_by=touchpoint&since={today}&until={today}",
+        headers={"Authorization": f"Bearer {api_key}"},
+    )
+    status, answer = get_json(request)
+    assert status == 200, answer
+    [parcel] = [group for group in answer["groups"] if group["label"] == "Receives the parcel"]
+    return parcel["buckets"]["promoters"]
+
+
+def create_api_key(data_dir, scopes="ingest"):
     """`manage.py create_api_key` as the newcomer runs it next to `make run`: the key is last."""
     result = subprocess.run(
-        [str(PYTHON), "manage.py", "create_api_key", "demo", "--scopes", "ingest"],
+        [str(PYTHON), "manage.py", "create_api_key", "demo", "--scopes", scopes],
         cwd=REPO,
         env=embedded_environment(data_dir),
         capture_output=True,

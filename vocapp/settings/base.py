@@ -212,6 +212,8 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-sending-messages": {"task": "surveys.tasks.sweep_sending_messages", "schedule": 60.0},
     "schedule-reminders": {"task": "surveys.tasks.schedule_reminders", "schedule": 300.0},
+    # The dashboards' rollups: the days whose answers or invitations changed, fresh within 1 min.
+    "refresh-rollups": {"task": "surveys.tasks.refresh_rollups", "schedule": 30.0},
 }
 
 # --- Auth -------------------------------------------------------------------------------------
@@ -240,6 +242,12 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# plotly.js is served from the installed plotly package (static/vendor/plotly/plotly.min.js).
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "vocapp.vendor_static.VendorFileFinder",
+]
 MEDIA_ROOT = Path(
     env.str("MEDIA_ROOT", str(DATA_DIR / "media"), help="Uploaded files (logos, imports).")
 )

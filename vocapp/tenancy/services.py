@@ -16,6 +16,7 @@ from .audit import changed_fields, record_audit, snapshot
 from .models import ApiKey, Membership, MembershipInvite, Organization, Team, User, hash_secret
 from .roles import Role
 from .scope import organization_scope
+from .signals import organization_updated
 
 
 @transaction.atomic
@@ -42,6 +43,11 @@ def update_organization(actor, organization, form) -> Organization:
         changes["logo"] = ["…", "changed" if organization.logo else "removed"]
     if changes:
         record_audit(actor, "organization.updated", organization, changes)
+        transaction.on_commit(
+            lambda: organization_updated.send(
+                sender=Organization, organization=organization, changes=changes
+            )
+        )
     return organization
 
 
