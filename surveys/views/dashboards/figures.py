@@ -437,7 +437,7 @@ def priority_matrix(*, items: list[dict]) -> Chart:
         summary = _(
             "Touchpoints placed by importance and by how far their level is below target; "
             "starred, the ones to act on first: %(names)s."
-        ) % {"names": names.join(f"“{item['name']}”" for item in first)}
+        ) % {"names": names.join(quoted(item["name"]) for item in first)}
     else:
         summary = _(
             "Touchpoints placed by importance and by how far their level is below target; "
@@ -601,3 +601,8 @@ def channel_rates_chart(*, channels: list[dict]) -> Chart:
         table,
         height=120 + 48 * len(measured),
     )
+
+
+def quoted(name: str) -> str:
+    """A name between the language's quotation marks (“…” in English, « … » in French)."""
+    return _("“%(name)s”") % {"name": name}
