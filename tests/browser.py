@@ -7,7 +7,10 @@ between browser steps, so DJANGO_ALLOW_ASYNC_UNSAFE is set while the browser run
 
 import os
 from contextlib import contextmanager
+from pathlib import Path
 
+import pytest
+from django.conf import settings
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
@@ -41,3 +44,30 @@ def assert_fits_phone_width(page):
     """No horizontal scrolling of the page at 375 px (a wide map scrolls inside itself)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width} px wide at {PHONE['width']} px"
+
+
+# axe-core from npm (package.json): the WCAG 2.1 A and AA rules.
+AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def skip_without_axe() -> None:
+    if not AXE.exists():
+        pytest.skip(
+            "axe-core is not installed: `make test` installs it with npm (package.json); "
+            "without node and npm the accessibility tests cannot run"
+        )
+
+
+def axe_violations(page) -> list[str]:
+    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — "
+        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
+        for v in results["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

@@ -3,8 +3,6 @@
 axe-core finds no serious or critical WCAG 2.1 AA violation on the overview and on a journey's
 scores."""
 
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -14,14 +12,11 @@ from journeys.models import Touchpoint
 from journeys.services import create_journey_from_template
 from surveys.library import create_from_library
 from surveys.rollups import rebuild_rollups
-from tests.browser import DESKTOP, PHONE, assert_fits_phone_width
+from tests.browser import DESKTOP, PHONE, assert_fits_phone_width, axe_violations, skip_without_axe
 from tests.surveys.conftest import record_answers
 from vocapp.tenancy.scope import organization_scope
 
 pytestmark = pytest.mark.browser
-
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture
@@ -130,28 +125,10 @@ def test_the_dashboards_fit_a_phone(chromium, live_server, agent_a, scored_journ
     context.close()
 
 
-def axe_violations(page) -> list[str]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page."""
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 def test_axe_finds_no_serious_violation_on_the_overview_and_journey_scores(
     chromium, live_server, manager_a, scored_journey
 ):
-    if not AXE.exists():
-        pytest.skip(
-            "axe-core is not installed: `make test` installs it with npm (package.json); "
-            "without node and npm the accessibility tests cannot run"
-        )
+    skip_without_axe()
     # axe is injected as an inline script, which the page's CSP refuses: the test lifts it.
     context = signed_in(chromium, live_server, manager_a, DESKTOP, bypass_csp=True)
     page = context.new_page()

@@ -4,15 +4,13 @@ French. axe-core (from npm, ``package.json``) finds no serious or critical WCAG 
 on the survey page, its thank-you and its kind pages."""
 
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from playwright.sync_api import expect
 
 from surveys.answering import complete, response_for
 from surveys.models import Invitation
-from tests.browser import launched_chromium
+from tests.browser import axe_violations, launched_chromium, skip_without_axe
 from vocapp.tenancy.scope import organization_scope
 
 from .answering_fixtures import (
@@ -25,8 +23,6 @@ from .answering_fixtures import (
 pytestmark = pytest.mark.browser
 
 PHONE = {"width": 390, "height": 844}
-AXE = Path(settings.BASE_DIR) / "node_modules" / "axe-core" / "axe.min.js"
-WCAG_21_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 @pytest.fixture(scope="module")
@@ -221,30 +217,9 @@ def test_the_switch_turns_the_page_to_french(transactional_db, phone, invitation
     assert response_of(invitation).locale == "fr"
 
 
-# --- axe-core --------------------------------------------------------------------------------
-
-
-def axe_violations(page) -> list[str]:
-    """Serious and critical WCAG 2.1 A/AA violations axe-core finds on the page."""
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}})", WCAG_21_AA
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — "
-        + "; ".join(node["target"][0] if node["target"] else "?" for node in v["nodes"][:5])
-        for v in results["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
-
-
 @pytest.fixture
 def axe_page(chromium, live_server):
-    if not AXE.exists():
-        pytest.skip(
-            "axe-core is not installed: `make test` installs it with npm (package.json); "
-            "without node and npm the accessibility tests cannot run"
-        )
+    skip_without_axe()
     # The page's CSP allows no inline script: axe is injected as one, so the test lifts it.
     context = new_phone(chromium, live_server, bypass_csp=True)
     yield context.new_page()
