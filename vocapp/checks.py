@@ -26,7 +26,7 @@ def check_providers(app_configs, **kwargs):
     if settings.EMAIL_BACKEND.startswith("anymail.") and not settings.ANYMAIL.get("WEBHOOK_SECRET"):
         warnings.append(
             Warning(
-                "ANYMAIL_WEBHOOK_SECRET is empty: delivery and bounce events cannot be received.",
+                "ANYMAIL_WEBHOOK_SECRET is empty: delivery and bounce events are refused (403).",
                 hint="Set it to user:password and give the same to your ESP's webhook settings.",
                 id="vocapp.W004",
             )

@@ -180,6 +180,21 @@ def test_a_tracking_call_without_the_secret_is_refused(client, sent_email):
     assert Message.objects.unscoped().get().status == "sent"
 
 
+def test_without_a_webhook_secret_every_email_event_is_refused(client, sent_email, settings):
+    """Anymail alone would accept anyone's events when no secret is set."""
+    settings.ANYMAIL = {**settings.ANYMAIL, "WEBHOOK_SECRET": ""}
+    message_id = Message.objects.unscoped().get().provider_id
+    bounced = postmark_event(
+        "Bounce", message_id=message_id, recipient="customer1@example.test", metadata={}
+    )
+    answer = track(client, bounced, secret="anyone:anything")
+    assert answer.status_code == 403
+    assert "ANYMAIL_WEBHOOK_SECRET" in answer.content.decode()
+    assert Message.objects.unscoped().get().status == "sent"
+    with organization_scope(sent_email.org):
+        assert not AddressOptOut.objects.exists()
+
+
 def test_an_answer_lost_after_twilio_took_the_message_is_never_sent_again(
     api,
     hot_rule,  # noqa: F811
