@@ -1,127 +1,29 @@
-"""Chart builders: data in, a plotly figure (a plain dict) and its "show data" table out.
+"""The charts of a period: a trend by day, week or month, the score distribution and the response
+rate per channel. Built from ``charts``' parts; the journey's own charts are in
+``journey_figures``."""
 
-Pure functions with keyword-only arguments; they build the JSON plotly.js reads (no import of
-the plotly Python package, which web workers need not load). ``static/js/charts.js`` draws each
-figure from the page's ``json_script`` data. Every chart carries its table, rendered by the
-server beside it, so that no number lives in the picture alone.
-"""
-
-from dataclasses import dataclass, field
-
-from django.utils.formats import get_format
 from django.utils.translation import gettext as _
 
+from .charts import (
+    BRAND,
+    DANGER,
+    INK,
+    METRIC_COLORS,
+    MUTED,
+    Chart,
+    Table,
+    axis,
+    base_layout,
+    error_bars,
+    value_hover,
+)
 from .presenting import (
-    BANDS,
     METRIC_NAMES,
     METRIC_RANGES,
-    MOMENT_OF_TRUTH_ICON,
     format_value,
     number,
     percent,
 )
-
-INK = "#1b1f24"
-MUTED = "#57606a"
-GRID = "#d0d7de"
-BRAND = "#1f6feb"
-DANGER = "#b42318"
-METRIC_COLORS = {"nps": "#1f6feb", "csat": "#8250df", "ces": "#0f766e"}
-
-
-@dataclass
-class Table:
-    caption: str
-    columns: list[str]
-    rows: list[list[str]]
-    # Columns holding numbers (aligned right).
-    numeric: set[int] = field(default_factory=set)
-
-
-@dataclass
-class Chart:
-    key: str  # the element ids derive from it: chart-<key>, chart-<key>-data
-    title: str
-    summary: str  # one sentence: what the chart says, for everyone and for screen readers
-    figure: dict | None  # None: nothing to draw (the summary says why)
-    table: Table | None = None
-    height: int = 320
-
-    @property
-    def element_id(self) -> str:
-        return f"chart-{self.key}"
-
-    @property
-    def data_id(self) -> str:
-        return f"chart-{self.key}-data"
-
-
-def base_layout(**extra) -> dict:
-    """What every chart shares: the page's font, no title inside (the page has it), the
-    separators of the user's language."""
-    decimal = get_format("DECIMAL_SEPARATOR")
-    thousands = get_format("THOUSAND_SEPARATOR") or " "
-    layout = {
-        "font": {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 13},
-        "paper_bgcolor": "rgba(0,0,0,0)",
-        "plot_bgcolor": "#ffffff",
-        "margin": {"l": 56, "r": 16, "t": 16, "b": 56},
-        "showlegend": False,
-        "separators": f"{decimal}{thousands}",
-        "hoverlabel": {"font": {"size": 13}},
-        "autosize": True,
-    }
-    layout.update(extra)
-    return layout
-
-
-def axis(**extra) -> dict:
-    return {
-        "gridcolor": GRID,
-        "zerolinecolor": GRID,
-        "linecolor": GRID,
-        "tickfont": {"color": INK},
-        "automargin": True,
-        "fixedrange": True,
-        **extra,
-    }
-
-
-def error_bars(values, intervals) -> dict | None:
-    plus, minus, any_interval = [], [], False
-    for value, interval in zip(values, intervals, strict=True):
-        if value is None or not interval:
-            plus.append(None)
-            minus.append(None)
-            continue
-        any_interval = True
-        plus.append(round(max(0.0, interval[1] - value), 2))
-        minus.append(round(max(0.0, value - interval[0]), 2))
-    if not any_interval:
-        return None
-    return {
-        "type": "data",
-        "symmetric": False,
-        "array": plus,
-        "arrayminus": minus,
-        "color": MUTED,
-        "thickness": 1,
-        "width": 3,
-    }
-
-
-def value_hover(metric, label, value) -> str:
-    if value is None or not value.n:
-        return _("%(label)s: no answers") % {"label": label}
-    text = _("%(label)s: %(metric)s %(value)s (n = %(n)s)") % {
-        "label": label,
-        "metric": METRIC_NAMES[metric],
-        "value": format_value(metric, value.value),
-        "n": number(value.n),
-    }
-    if value.low_n:
-        text += " · " + _("few answers")
-    return text
 
 
 def trend_chart(*, series: dict, labels: list[str], grouping: str) -> Chart:
@@ -221,230 +123,6 @@ def trend_chart(*, series: dict, labels: list[str], grouping: str) -> Chart:
         {"data": traces, "layout": layout},
         table,
         height=150 + 130 * len(shown),
-    )
-
-
-def emotion_curve(*, stages: list[dict], neutral_from: int, enchantment_from: int) -> Chart:
-    """Each stage's level (0–100) across the journey, over the three bands, each named.
-
-    ``stages``: [{"name", "level" (None: no answers), "band", "n"}] in the journey's order.
-    """
-    title = _("Emotion curve")
-    rows = [
-        [
-            stage["name"],
-            number(stage["level"]) if stage["level"] is not None else "—",
-            (f"{BANDS[stage['band']]['icon']} {BANDS[stage['band']]['label']}")
-            if stage["band"]
-            else _("no answers yet"),
-            number(stage["n"]),
-        ]
-        for stage in stages
-    ]
-    table = Table(
-        caption=_("Level of each stage"),
-        columns=[_("Stage"), _("Level (0–100)"), _("Band"), _("Answers")],
-        rows=rows,
-        numeric={1, 3},
-    )
-    measured = [stage for stage in stages if stage["level"] is not None]
-    if not measured:
-        return Chart("emotion", title, _("No answers yet in this period."), None, table)
-    names = [stage["name"] for stage in stages]
-    bands = [
-        ("disappointing", 0, neutral_from),
-        ("neutral", neutral_from, enchantment_from),
-        ("enchantment", enchantment_from, 100),
-    ]
-    shapes = [
-        {
-            "type": "rect",
-            "xref": "paper",
-            "yref": "y",
-            "x0": 0,
-            "x1": 1,
-            "y0": low,
-            "y1": high,
-            "fillcolor": BANDS[band]["fill"],
-            "line": {"width": 0},
-            "layer": "below",
-        }
-        for band, low, high in bands
-    ]
-    annotations = [
-        {
-            "xref": "paper",
-            "yref": "y",
-            "x": 1,
-            "y": (low + high) / 2,
-            "xanchor": "right",
-            "showarrow": False,
-            "text": f"{BANDS[band]['icon']} {BANDS[band]['label']}",
-            "font": {"color": BANDS[band]["color"], "size": 12},
-        }
-        for band, low, high in bands
-    ]
-    trace = {
-        "type": "scatter",
-        "mode": "lines+markers+text",
-        "x": names,
-        "y": [stage["level"] for stage in stages],
-        "connectgaps": True,
-        "line": {"color": INK, "width": 3, "shape": "spline", "smoothing": 0.6},
-        "marker": {
-            "size": 14,
-            "symbol": [BANDS[s["band"]]["symbol"] if s["band"] else "circle-open" for s in stages],
-            "color": [BANDS[s["band"]]["color"] if s["band"] else MUTED for s in stages],
-            "line": {"width": 1, "color": "#ffffff"},
-        },
-        "text": [number(stage["level"]) if stage["level"] is not None else "" for stage in stages],
-        "textposition": "top center",
-        "textfont": {"color": INK, "size": 13},
-        "hovertext": [
-            f"{stage['name']}: "
-            + (
-                _("level %(level)s, %(band)s (n = %(n)s)")
-                % {
-                    "level": number(stage["level"]),
-                    "band": BANDS[stage["band"]]["label"],
-                    "n": number(stage["n"]),
-                }
-                if stage["level"] is not None
-                else _("no answers yet")
-            )
-            for stage in stages
-        ],
-        "hoverinfo": "text",
-        "cliponaxis": False,
-    }
-    layout = base_layout(
-        xaxis=axis(type="category", showgrid=False),
-        yaxis=axis(range=[0, 105], title={"text": _("Level (0–100)")}, dtick=20),
-        shapes=shapes,
-        annotations=annotations,
-    )
-    lowest = min(measured, key=lambda stage: stage["level"])
-    summary = _(
-        "Each stage's level from 0 to 100 over the bands disappointing (below %(neutral)s), "
-        "neutral and enchantment (%(enchantment)s and above); the lowest is “%(stage)s” at "
-        "%(level)s."
-    ) % {
-        "neutral": neutral_from,
-        "enchantment": enchantment_from,
-        "stage": lowest["name"],
-        "level": number(lowest["level"]),
-    }
-    return Chart("emotion", title, summary, {"data": [trace], "layout": layout}, table)
-
-
-def short(name: str, length=26) -> str:
-    return name if len(name) <= length else name[: length - 1].rstrip() + "…"
-
-
-def priority_matrix(*, items: list[dict]) -> Chart:
-    """Importance (1–5) against the gap to target, the touchpoints to act on first starred.
-
-    ``items``: [{"name", "stage", "importance", "level", "target", "gap", "score",
-    "act_first", "rank"}] for the touchpoints with answers; the others cannot be placed.
-    """
-    title = _("Priority matrix")
-    rows = [
-        [
-            item["name"],
-            f"{item['importance']}/5",
-            number(item["level"]),
-            number(item["target"]),
-            number(item["gap"]),
-            number(item["score"]),
-            (f"{MOMENT_OF_TRUTH_ICON} " + _("act first")) if item["act_first"] else "",
-        ]
-        for item in items
-    ]
-    table = Table(
-        caption=_("Priority of each touchpoint (importance × gap)"),
-        columns=[
-            _("Touchpoint"),
-            _("Importance"),
-            _("Level"),
-            _("Target"),
-            _("Gap"),
-            _("Priority"),
-            _("Act first"),
-        ],
-        rows=rows,
-        numeric={1, 2, 3, 4, 5},
-    )
-    if not items:
-        return Chart("priorities", title, _("No answers yet in this period."), None, table)
-    first = [item for item in items if item["act_first"]]
-    others = [item for item in items if not item["act_first"]]
-
-    def trace(group, name, symbol, color, size):
-        return {
-            "type": "scatter",
-            "mode": "markers+text",
-            "name": name,
-            "x": [item["importance"] for item in group],
-            "y": [item["gap"] for item in group],
-            "text": [short(item["name"]) for item in group],
-            "textposition": "top center",
-            "textfont": {"color": INK, "size": 12},
-            "marker": {
-                "symbol": symbol,
-                "size": size,
-                "color": color,
-                "line": {"width": 1, "color": "#fff"},
-            },
-            "hovertext": [
-                _(
-                    "%(name)s: importance %(importance)s/5, level %(level)s, "
-                    "target %(target)s, gap %(gap)s"
-                )
-                % {
-                    "name": item["name"],
-                    "importance": item["importance"],
-                    "level": number(item["level"]),
-                    "target": number(item["target"]),
-                    "gap": number(item["gap"]),
-                }
-                for item in group
-            ],
-            "hoverinfo": "text",
-            "cliponaxis": False,
-            "meta": "optional-labels",  # charts.js drops the names on a narrow screen
-        }
-
-    traces = [trace(others, _("Other touchpoints"), "circle", BRAND, 11)]
-    if first:
-        traces.append(trace(first, _("Act first"), "star", DANGER, 18))
-    top_gap = max([item["gap"] for item in items] + [10])
-    layout = base_layout(
-        showlegend=bool(first),
-        legend={"orientation": "h", "y": -0.25, "x": 0},
-        xaxis=axis(
-            range=[0.5, 5.5],
-            dtick=1,
-            title={"text": _("Importance (1–5)")},
-        ),
-        yaxis=axis(
-            range=[-3, top_gap * 1.2 + 3],
-            title={"text": _("Gap to target (points)")},
-        ),
-        margin={"l": 56, "r": 16, "t": 24, "b": 72},
-    )
-    if first:
-        names = " " + _("and") + " "
-        summary = _(
-            "Touchpoints placed by importance and by how far their level is below target; "
-            "starred, the ones to act on first: %(names)s."
-        ) % {"names": names.join(quoted(item["name"]) for item in first)}
-    else:
-        summary = _(
-            "Touchpoints placed by importance and by how far their level is below target; "
-            "none is below its target."
-        )
-    return Chart(
-        "priorities", title, summary, {"data": traces, "layout": layout}, table, height=380
     )
 
 
@@ -601,8 +279,3 @@ def channel_rates_chart(*, channels: list[dict]) -> Chart:
         table,
         height=120 + 48 * len(measured),
     )
-
-
-def quoted(name: str) -> str:
-    """A name between the language's quotation marks (“…” in English, « … » in French)."""
-    return _("“%(name)s”") % {"name": name}

@@ -21,14 +21,9 @@ from surveys.statistics import PriorityInput, level_band, priorities
 from vocapp import registry
 
 from ..base import SurveysPage
-from .figures import (
-    channel_rates_chart,
-    distribution_chart,
-    emotion_curve,
-    priority_matrix,
-    trend_chart,
-)
+from .figures import channel_rates_chart, distribution_chart, trend_chart
 from .filtering import DashboardFilterForm
+from .journey_figures import emotion_curve, priority_matrix
 from .presenting import (
     METRIC_NAMES,
     METRICS,
