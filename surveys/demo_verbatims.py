@@ -1,5 +1,5 @@
 """The demo's verbatims: customer data, in the customer's language (never translated by the
-interface), by touchpoint, tone and language; ``demo_answers`` picks among them."""
+interface), by touchpoint, tone and language; ``demo_history`` picks among them."""
 
 # touchpoint -> tone -> language -> [(tag or "", text)]. A tag ties a text to an interaction's
 # attribute (carrier, reason) or to the dip; untagged texts fit any interaction of the tone.
