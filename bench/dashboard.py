@@ -31,8 +31,9 @@ at 1 M, ``--raw-repeat`` times); p50 and p95 are printed:
   the response rate), in the organization's time zone;
 * the query layer itself (``surveys.metrics``): ``measure`` from the rollups next to the same
   call with ``source="raw"``, and ``touchpoint_levels``;
-* "computed live" filters, which the rollups cannot serve: the API with a segment, and with an
-  interaction attribute, next to the same raw aggregate.
+* what is "computed live", which the rollups cannot serve: the API with a segment, with an
+  interaction attribute, and grouped by an attribute (``attr:carrier``), next to the same raw
+  aggregate.
 
 At the end, the API's n over 12 months is checked against a count of the answers table.
 
@@ -502,23 +503,41 @@ def raw_scores(world: World, since: date, until: date, **filters):
     )
 
 
+def period_answers(world: World, since: date, until: date, metric: str, **filters):
+    """The organization's answers to the metric's questions over local days since..until."""
+    from surveys.models import Answer
+
+    start, end = local_bounds(since, until)
+    return Answer.objects.unscoped().filter(
+        organization=world.organization,
+        question__kind=metric,
+        created_at__gte=start,
+        created_at__lt=end,
+        **filters,
+    )
+
+
+def raw_by_attribute(world: World, since: date, until: date, name: str):
+    """NPS by an interaction attribute, raw: answers per value and score (no value: its own)."""
+    from django.db.models import Count
+    from django.db.models.fields.json import KeyTextTransform
+
+    attribute = KeyTextTransform(name, "response__invitation__interaction__attributes")
+    return list(
+        period_answers(world, since, until, "nps")
+        .annotate(value=attribute)
+        .values("value", "score")
+        .annotate(count=Count("id"))
+    )
+
+
 def raw_weekly(world: World, since: date, until: date, metric: str, **filters):
     """A trend by ISO week, raw: answers per local week and score."""
     from django.db.models import Count
     from django.db.models.functions import TruncWeek
 
-    from surveys.models import Answer
-
-    start, end = local_bounds(since, until)
     return list(
-        Answer.objects.unscoped()
-        .filter(
-            organization=world.organization,
-            question__kind=metric,
-            created_at__gte=start,
-            created_at__lt=end,
-            **filters,
-        )
+        period_answers(world, since, until, metric, **filters)
         .annotate(week=TruncWeek("created_at", tzinfo=ZoneInfo(ZONE)))
         .values("week", "score")
         .annotate(count=Count("id"))
@@ -611,13 +630,13 @@ class Measures:
         else:
             raw_text = f"{raw_label} not timed (--raw-repeat 0)"
         if served is None:
-            print(f"{label:<44} {'(not there yet)':>38}   {raw_text}", flush=True)
+            print(f"{label:<47} {'(not there yet)':>38}   {raw_text}", flush=True)
             return
         p50, p95, _ = timed(served, self.repeat)
         verdict = "OK" if p95 < target else "MISSED"
         self.verdicts.append(verdict)
         print(
-            f"{label:<44} p50 {p50 * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  "
+            f"{label:<47} p50 {p50 * 1000:7.0f} ms  p95 {p95 * 1000:7.0f} ms  "
             f"{verdict:<6} (< {target * 1000:.0f} ms)   {raw_text}{note}",
             flush=True,
         )
@@ -694,6 +713,13 @@ def measure_live(m, world, query, year, api) -> None:
         lambda: raw_scores(world, since, until, **carrier),
         LIVE_TARGET,
     )
+    by_carrier = f"metric=nps&since={since}&until={until}&group_by=attr:carrier"
+    m.row(
+        "GET /api/v1/metrics/ NPS by attr:carrier, 12 mo",
+        api and m.get(m.api_client, f"/api/v1/metrics/?{by_carrier}"),
+        lambda: raw_by_attribute(world, since, until, "carrier"),
+        LIVE_TARGET,
+    )
 
 
 def metrics_layer():
@@ -725,19 +751,7 @@ def check_same_figures(m: Measures, world: World, since, until, api: bool) -> No
         return
     answer = m.api_client.get(f"/api/v1/metrics/?metric=nps&since={since}&until={until}")
     served = answer.json()["overall"]["n"]
-    start, end = local_bounds(since, until)
-    from surveys.models import Answer
-
-    raw = (
-        Answer.objects.unscoped()
-        .filter(
-            organization=world.organization,
-            question__kind="nps",
-            created_at__gte=start,
-            created_at__lt=end,
-        )
-        .count()
-    )
+    raw = period_answers(world, since, until, "nps").count()
     state = "same" if served == raw else "DIFFERENT"
     print(f"NPS n over 12 months: API {served:,}, raw {raw:,} -> {state}")
 
