@@ -4,7 +4,8 @@ trend against the previous period.
 Three queries from the rollups (the scores by group, the invitations by group, the previous
 period's scores), plus one per id filter to check it and one for touchpoint or stage names.
 Segment and attribute filters, and ``attr:<name>`` groupings, read the raw answers instead:
-the measurement says ``computed_live``.
+the measurement says ``computed_live`` (an ``attr:`` grouping still takes the previous period,
+which it does not group, from the rollups).
 """
 
 from collections import Counter
@@ -78,7 +79,9 @@ def measure(organization, metric, filters: Filters, group_by=None, *, source="au
         context = context_for(organization, filters)
         scores = score_counts(answers, context, metric, filters.period, group_by)
         invited = invitation_counts(invitations, context, filters.period, group_by)
-        before = score_counts(answers, context, metric, filters.period.previous())
+        # The previous period is not grouped: an attribute grouping alone needs no raw data.
+        earlier, _ = tables(uses_raw_data(filters, None, source))
+        before = score_counts(earlier, context, metric, filters.period.previous())
         groups = []
         if group_by:
             for value, key, label in ordered_groups(group_by, filters, set(scores) | set(invited)):

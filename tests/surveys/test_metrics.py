@@ -255,6 +255,12 @@ def test_attribute_filters_and_groupings_are_computed_live(sample, org_a):
         "",
     ]
 
+    april = Period(date(2026, 4, 1), date(2026, 4, 19))  # its previous period has answers
+    grouped = measure(org_a, "ces", Filters(april), "attr:store")
+    raw = measure(org_a, "ces", Filters(april), source="raw")
+    assert grouped.previous.n == len(within(sample.facts, "ces", april.previous())) > 0
+    assert same(grouped.previous, raw.previous)
+
     sent = [
         spec
         for spec in sample.invitations
