@@ -17,6 +17,7 @@ from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from journeys.models import Touchpoint
 from vocapp.bulk import build, insert_objects
@@ -144,18 +145,18 @@ def clean_event(index: int, raw, now, organization) -> CleanEvent:
     result = EventResult(index, None)
     event = CleanEvent(result, None, {}, now, {})
     if not isinstance(raw, dict):
-        result.add_error("non_field_errors", "Each interaction must be a JSON object.")
+        result.add_error("non_field_errors", _("Each interaction must be a JSON object."))
         return event
     for name in raw:
         if name not in FIELDS:
-            result.add_error(name, f"'{name}' is not an interaction field.")
+            result.add_error(name, _("'%(name)s' is not an interaction field.") % {"name": name})
     external_id = raw.get("external_id", "")
     if external_id is None:
         external_id = ""
     if not isinstance(external_id, str) or len(external_id) > 100:
-        result.add_error("external_id", "must be text of 100 characters at most.")
+        result.add_error("external_id", _("must be text of 100 characters at most."))
     elif not storable(external_id):
-        result.add_error("external_id", UNSTORABLE)
+        result.add_error("external_id", unstorable())
     else:
         result.external_id = external_id.strip() or None
     event.touchpoint = clean_touchpoint(result, raw.get("touchpoint"))
@@ -169,42 +170,45 @@ def clean_event(index: int, raw, now, organization) -> CleanEvent:
 
 def clean_touchpoint(result: EventResult, value):
     if isinstance(value, bool) or value is None or value == "":
-        result.add_error("touchpoint", "This field is required: a touchpoint id or key.")
+        result.add_error("touchpoint", _("This field is required: a touchpoint id or key."))
         return None
     # ASCII digits only: "³5" passes str.isdigit() but is no id (nor a key to look up).
     if isinstance(value, int) or (isinstance(value, str) and value.isascii() and value.isdigit()):
         return int(value)
     if isinstance(value, str) and len(value) <= 50 and storable(value):
         return value.strip()
-    result.add_error("touchpoint", "must be a touchpoint id or key.")
+    result.add_error("touchpoint", _("must be a touchpoint id or key."))
     return None
 
 
 def clean_contact(result: EventResult, value) -> dict:
     if not isinstance(value, dict):
-        result.add_error("contact", 'This field is required: {"external_id": ..., ...}.')
+        result.add_error("contact", _('This field is required: {"external_id": ..., ...}.'))
         return {}
     if value.get("external_id") in (None, ""):
-        result.add_error("contact.external_id", "This field is required.")
+        result.add_error("contact.external_id", _("This field is required."))
     return value
 
 
 def clean_occurred_at(result: EventResult, value, now, organization):
     if not isinstance(value, str) or not value:
-        result.add_error("occurred_at", "This field is required: an ISO 8601 date and time.")
+        result.add_error("occurred_at", _("This field is required: an ISO 8601 date and time."))
         return now
     try:
         moment = parse_datetime(value)
     except ValueError:
         moment = None
     if moment is None:
-        result.add_error("occurred_at", f"'{value[:40]}' is not an ISO 8601 date and time.")
+        result.add_error(
+            "occurred_at",
+            _("'%(value)s' is not an ISO 8601 date and time.") % {"value": value[:40]},
+        )
         return now
     if timezone.is_naive(moment):
         # Without an offset, the time is read in the organization's time zone.
         moment = timezone.make_aware(moment, zone_named(organization.time_zone) or UTC)
     if moment > now + FUTURE_TOLERANCE:
-        result.add_error("occurred_at", "is more than 5 minutes in the future.")
+        result.add_error("occurred_at", _("is more than 5 minutes in the future."))
     return moment
 
 
@@ -212,10 +216,12 @@ def clean_attributes(result: EventResult, value) -> dict:
     if value is None:
         return {}
     if not isinstance(value, dict):
-        result.add_error("attributes", 'must be an object, e.g. {"store": "Lyon"}.')
+        result.add_error("attributes", _('must be an object, e.g. {"store": "Lyon"}.'))
         return {}
     if len(value) > MAX_ATTRIBUTES:
-        result.add_error("attributes", f"{MAX_ATTRIBUTES} attributes at most.")
+        result.add_error(
+            "attributes", _("%(count)s attributes at most.") % {"count": MAX_ATTRIBUTES}
+        )
         return {}
     for name, item in value.items():
         problem = attribute_problem(name, item)
@@ -224,7 +230,8 @@ def clean_attributes(result: EventResult, value) -> dict:
     return value
 
 
-UNSTORABLE = "contains a NUL or an unpaired surrogate character, which cannot be stored."
+def unstorable() -> str:
+    return _("contains a NUL or an unpaired surrogate character, which cannot be stored.")
 
 
 def storable(text: str) -> bool:
@@ -240,16 +247,18 @@ def storable(text: str) -> bool:
 
 def attribute_problem(name: str, value) -> str | None:
     if not (1 <= len(name) <= 40):
-        return "Attribute names have 1 to 40 characters."
+        return _("Attribute names have 1 to 40 characters.")
     if not storable(name) or (isinstance(value, str) and not storable(value)):
-        return UNSTORABLE
+        return unstorable()
+    if isinstance(value, str) and len(value) > MAX_ATTRIBUTE_TEXT:
+        return _("is too long (%(count)s characters at most).") % {"count": MAX_ATTRIBUTE_TEXT}
     if isinstance(value, str):
-        return None if len(value) <= MAX_ATTRIBUTE_TEXT else "is too long (200 characters at most)."
+        return None
     if isinstance(value, float) and not math.isfinite(value):
-        return "must be a finite number."
+        return _("must be a finite number.")
     if value is None or isinstance(value, (bool, int, float)):
         return None
-    return "must be text, a number, true/false or null."
+    return _("must be text, a number, true/false or null.")
 
 
 def fingerprint(event: CleanEvent) -> dict:
@@ -280,9 +289,14 @@ def resolve_touchpoints(events: list[CleanEvent]) -> None:
         lookup = by_id if isinstance(event.touchpoint, int) else by_key
         touchpoint = lookup.get(event.touchpoint)
         if touchpoint is None:
-            event.result.add_error("touchpoint", f"No touchpoint '{event.touchpoint}'.")
+            event.result.add_error(
+                "touchpoint",
+                _("No touchpoint '%(touchpoint)s'.") % {"touchpoint": event.touchpoint},
+            )
         elif touchpoint.archived_at is not None:
-            event.result.add_error("touchpoint", f"Touchpoint '{touchpoint.key}' is archived.")
+            event.result.add_error(
+                "touchpoint", _("Touchpoint '%(key)s' is archived.") % {"key": touchpoint.key}
+            )
         else:
             # The digest names the touchpoint by id whichever way the event referred to it.
             event.fingerprint["touchpoint"] = digests[touchpoint.pk]
@@ -305,7 +319,8 @@ def reject_repeats_within_request(events: list[CleanEvent]) -> None:
             continue
         if key in seen:
             event.result.add_error(
-                "external_id", f"appears twice in this request (index {seen[key]})."
+                "external_id",
+                _("appears twice in this request (index %(index)s).") % {"index": seen[key]},
             )
         else:
             seen[key] = event.result.index
@@ -371,7 +386,7 @@ def settle_replays(events: list[CleanEvent]) -> list[CleanEvent]:
             result.status = "conflict"
             for name in differing:
                 result.add_error(
-                    name, "differs from the interaction first received with this external_id."
+                    name, _("differs from the interaction first received with this external_id.")
                 )
         else:
             result.status = "replayed"

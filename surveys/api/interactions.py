@@ -1,5 +1,6 @@
 """``interactions`` (POST one or ``bulk/``) and ``invitations`` (read) in the API."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -17,6 +18,15 @@ from ..models import Campaign, Interaction, Invitation, InvitationState, Suppres
 
 BULK_LIMIT = 5_000
 FILTER_MODELS = {"touchpoint": Touchpoint, "campaign": Campaign, "contact": Contact}
+
+
+def check_choice(name: str, value: str, choices) -> None:
+    if value not in choices.values:
+        message = _("'%(value)s' is not one of %(choices)s.") % {
+            "value": value,
+            "choices": ", ".join(choices.values),
+        }
+        raise ValidationError({name: [message]})
 
 
 def filter_on_objects(queryset, params, names):
@@ -146,13 +156,17 @@ class InteractionViewSet(
     )
     def create(self, request, *args, **kwargs):
         if not isinstance(request.data, dict):
-            raise ValidationError({"non_field_errors": ["Send one interaction as a JSON object."]})
+            raise ValidationError(
+                {"non_field_errors": [_("Send one interaction as a JSON object.")]}
+            )
         result = ingest([request.data])[0]
         if result.status == "rejected":
             raise ValidationError(result.errors)
         if result.status == "conflict":
             names = ", ".join(result.errors)
-            detail = f"This external_id was first received with a different {names}."
+            detail = _("This external_id was first received with a different %(fields)s.") % {
+                "fields": names
+            }
             return Response(
                 error_body("conflict", detail, result.errors), status=status.HTTP_409_CONFLICT
             )
@@ -165,10 +179,14 @@ class InteractionViewSet(
         """Up to 5,000 interactions; the answer has one result per row, in order."""
         events = request.data.get("interactions") if isinstance(request.data, dict) else None
         if not isinstance(events, list) or not events:
-            raise ValidationError({"interactions": ["Send a non-empty list of interactions."]})
+            raise ValidationError({"interactions": [_("Send a non-empty list of interactions.")]})
         if len(events) > BULK_LIMIT:
             raise ValidationError(
-                {"interactions": [f"{BULK_LIMIT} interactions at most per request."]}
+                {
+                    "interactions": [
+                        _("%(count)s interactions at most per request.") % {"count": BULK_LIMIT}
+                    ]
+                }
             )
         results = ingest(events)
         summary = {
@@ -241,7 +259,6 @@ class InvitationViewSet(
         for name, choices in (("state", InvitationState), ("reason", SuppressionReason)):
             value = params.get(name)
             if value:
-                if value not in choices.values:
-                    raise ValidationError({name: [f"'{value}' is not one of {choices.values}."]})
+                check_choice(name, value, choices)
                 queryset = queryset.filter(**{name: value})
         return queryset.select_related("contact")

@@ -268,6 +268,15 @@ def test_it_refuses_a_bad_segment_through_the_api_naming_the_condition(api, peop
     body = assert_envelope(response, 400)
     assert body["fields"] == {"conditions.1.attribute": ["'colour' is not a declared attribute."]}
     assert "conditions.1.attribute" in body["detail"]
+    french = api.post(
+        SEGMENTS_URL,
+        {"name": "Bad", "conditions": [cond("age", "contains", "5")]},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="fr",
+    )
+    assert assert_envelope(french, 400)["fields"] == {
+        "conditions.0.value": ["« contains » demande un attribut texte et un texte."]
+    }
     with organization_scope(people):
         assert not Segment.objects.exists()
 

@@ -155,6 +155,29 @@ def test_another_organizations_touchpoint_key_is_unknown(api_client_for, org_b, 
     assert answer.json()["fields"]["touchpoint"] == ["No touchpoint 'parcel-received'."]
 
 
+def test_errors_are_in_the_language_the_integrator_asks_for(api, hot_rule, clock):
+    french = {"format": "json", "HTTP_ACCEPT_LANGUAGE": "fr-FR,fr;q=0.9"}
+    answer = api.post(URL, event(touchpoint="no-such-touchpoint"), **french)
+    assert answer.status_code == 400
+    assert answer.json() == {
+        "error": "invalid",
+        "detail": "Certains champs ne sont pas valides : touchpoint.",
+        "fields": {"touchpoint": ["Aucun point de contact « no-such-touchpoint »."]},
+    }
+    answer = api.post(URL, event(occurred_at="demain"), **french)
+    assert answer.json()["fields"] == {
+        "occurred_at": ["« demain » n’est pas une date et une heure ISO 8601."]
+    }
+    bad_phone = event()
+    bad_phone["contact"]["phone"] = "12"
+    answer = api.post(URL, bad_phone, **french)
+    assert answer.json()["fields"] == {
+        "contact.phone": ["« 12 » n’est pas un numéro de téléphone valide."]
+    }
+    with organization_scope(hot_rule.organization):
+        assert not Interaction.objects.exists()
+
+
 def test_the_contact_is_upserted_with_the_interaction(api, hot_rule, clock):
     api.post(URL, event(), format="json")
     api.post(

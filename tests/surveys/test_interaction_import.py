@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import translation
 
 from surveys.models import Interaction, Invitation, ListeningRule, SenderNumber
 from tests.contacts.conftest import page_url
+from vocapp.contacts import imports
 from vocapp.contacts.models import Contact, ImportJob
 from vocapp.tenancy.scope import organization_scope
 
@@ -133,6 +135,28 @@ def test_rows_are_planned_sent_and_bad_rows_are_rejected_with_their_reasons(
         "bad-1": "occurred_at: 'tomorrow' is not an ISO 8601 date and time.",
         "bad-2": "touchpoint: No touchpoint 'no-such-touchpoint'.",
         "bad-3": "phone: '12' is not a valid phone number.",
+    }
+
+
+def test_rejections_are_written_in_the_language_of_whoever_started_the_import(
+    client_as, manager_a, org_a, hot_rule, django_capture_on_commit_callbacks, settings
+):
+    client = client_as(manager_a)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    job = upload(client, org_a, HEADER + BAD_ROWS)
+    assert job.language == "fr"
+    mapping = {f"map-{i}": job.column_mapping.get(name, "") for i, name in enumerate(job.header)}
+    with django_capture_on_commit_callbacks(execute=False):  # the worker runs it, below
+        client.post(page_url(org_a, f"imports/{job.pk}/"), mapping)
+    with translation.override("en"), organization_scope(org_a):  # a worker's own language
+        assert imports.run_import_job(job.pk).rejected_count == 3
+
+    answer = client.get(page_url(org_a, f"imports/{job.pk}/rejections.csv"))
+    rows = list(csv.reader(io.StringIO(b"".join(answer.streaming_content).decode())))
+    assert {row[1]: row[-1] for row in rows[1:]} == {
+        "bad-1": "occurred_at: « tomorrow » n’est pas une date et une heure ISO 8601.",
+        "bad-2": "touchpoint: Aucun point de contact « no-such-touchpoint ».",
+        "bad-3": "phone: « 12 » n’est pas un numéro de téléphone valide.",
     }
 
 

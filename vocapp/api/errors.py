@@ -7,6 +7,7 @@ HTML, never a 500 for bad input.
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db.models import ProtectedError
 from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -16,10 +17,12 @@ def error_body(code, detail, fields=None):
     return {"error": code, "detail": str(detail), "fields": fields or {}}
 
 
+def too_large_message() -> str:
+    return _("The request body is larger than 10 MB.")
+
+
 def too_large_response():
-    return JsonResponse(
-        error_body("request_too_large", "The request body is larger than 10 MB."), status=413
-    )
+    return JsonResponse(error_body("request_too_large", too_large_message()), status=413)
 
 
 def flatten_field_errors(data, prefix=""):
@@ -44,9 +47,9 @@ def flatten_field_errors(data, prefix=""):
 def describe_validation_error(fields):
     names = [name for name in fields if name != "non_field_errors"]
     if not names:
-        messages = fields.get("non_field_errors", ["The request is invalid."])
+        messages = fields.get("non_field_errors", [_("The request is invalid.")])
         return messages[0]
-    return "Some fields are invalid: " + ", ".join(names) + "."
+    return _("Some fields are invalid: %(fields)s.") % {"fields": ", ".join(names)}
 
 
 def in_use_body(error: ProtectedError) -> dict:
@@ -54,22 +57,24 @@ def in_use_body(error: ProtectedError) -> dict:
     users = sorted({str(obj._meta.verbose_name_plural) for obj in error.protected_objects})
     return error_body(
         "in_use",
-        "This object is still used by other objects ("
-        + ", ".join(users)
-        + "): change or archive those first.",
+        _(
+            "This object is still used by other objects (%(objects)s): "
+            "change or archive those first."
+        )
+        % {"objects": ", ".join(users)},
     )
 
 
 def exception_handler(exc, context):
     if isinstance(exc, RequestDataTooBig):
         return Response(
-            error_body("request_too_large", "The request body is larger than 10 MB."),
+            error_body("request_too_large", too_large_message()),
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, ProtectedError):
         return Response(in_use_body(exc), status=status.HTTP_409_CONFLICT)
     if isinstance(exc, Http404):
-        exc = exceptions.NotFound("Not found: no such object in this organization.")
+        exc = exceptions.NotFound(_("Not found: no such object in this organization."))
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
 

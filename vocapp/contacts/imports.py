@@ -20,7 +20,8 @@ from datetime import timedelta
 from django.core.files.base import File
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from vocapp import registry
 from vocapp.tenancy.audit import record_audit
@@ -110,6 +111,7 @@ def start_import(actor, kind: str, upload) -> ImportJob:
         header=header,
         column_mapping=guess_mapping(header, target_columns(handler, organization, header)),
         created_by=actor,
+        language=translation.get_language() or organization.default_locale,
     )
     job.file.save(f"{organization.pk}/{job.pk}.csv", File(upload), save=True)
     record_audit(actor, "import.uploaded", job, {"kind": kind, "file": job.original_name})
@@ -125,16 +127,20 @@ def validate_mapping(job: ImportJob, mapping: dict) -> dict:
         if not target:
             continue
         if source not in job.header:
-            errors[source] = ["is not a column of the file."]
+            errors[source] = [_("is not a column of the file.")]
         elif target not in allowed:
-            errors[source] = [f"'{target}' is not a field of this import."]
+            errors[source] = [_("'%(name)s' is not a field of this import.") % {"name": target}]
         elif target in cleaned.values():
-            errors[source] = [f"'{target}' is already mapped to another column."]
+            errors[source] = [
+                _("'%(name)s' is already mapped to another column.") % {"name": target}
+            ]
         else:
             cleaned[source] = target
     for required in handler.required_columns:
         if required not in cleaned.values():
-            errors.setdefault("mapping", []).append(f"Map a column to '{required}'.")
+            errors.setdefault("mapping", []).append(
+                _("Map a column to '%(name)s'.") % {"name": required}
+            )
     if errors:
         raise MappingError(errors)
     return cleaned
@@ -184,25 +190,34 @@ def run_import_job(job_id: int) -> ImportJob | None:
         return None
     handler = handler_for(job.kind)
     try:
-        if job.total_rows is None:
-            job.total_rows = count_data_rows(job)
-            ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
-        for start, rows in pending_chunks(job):
-            if not commit_chunk(job, handler, start, rows):
-                logger.info("import %s: another runner took over at row %s", job.pk, start)
-                return job
+        with translation.override(job.language):
+            finished = process_rows(job, handler)
     except Exception as error:
         logger.exception("import %s failed", job.pk)
         ImportJob.objects.filter(pk=job.pk).update(
             status=ImportStatus.FAILED, error=str(error)[:1000], finished_at=timezone.now()
         )
         raise
+    if not finished:
+        return job
     ImportJob.objects.filter(pk=job.pk, status=ImportStatus.RUNNING).update(
         status=ImportStatus.DONE, finished_at=timezone.now()
     )
     job.refresh_from_db()
     discard_uploaded_file(job)
     return job
+
+
+def process_rows(job: ImportJob, handler) -> bool:
+    """Commit the job's chunks from where it stands; False if another runner took over."""
+    if job.total_rows is None:
+        job.total_rows = count_data_rows(job)
+        ImportJob.objects.filter(pk=job.pk).update(total_rows=job.total_rows)
+    for start, rows in pending_chunks(job):
+        if not commit_chunk(job, handler, start, rows):
+            logger.info("import %s: another runner took over at row %s", job.pk, start)
+            return False
+    return True
 
 
 def discard_uploaded_file(job: ImportJob) -> None:

@@ -196,6 +196,8 @@ class ImportJob(TenantModel):
     created_by = models.ForeignKey(
         "tenancy.User", on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The language of whoever started it: the worker writes the rejected rows' errors in it.
+    language = models.CharField(max_length=8, default="en")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)

@@ -7,6 +7,7 @@ passed as query parameters by Django's key transforms).
 """
 
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from .models import AttributeKind
 from .validation import coerce_attribute
@@ -39,9 +40,11 @@ def available_attributes(declared: dict) -> dict:
 def validate_conditions(conditions, declared: dict) -> list[dict]:
     """Checked and normalised conditions; raises SegmentError naming each bad part."""
     if not isinstance(conditions, list):
-        raise SegmentError({"conditions": ["must be a list of conditions."]})
+        raise SegmentError({"conditions": [_("must be a list of conditions.")]})
     if len(conditions) > MAX_CONDITIONS:
-        raise SegmentError({"conditions": [f"{MAX_CONDITIONS} conditions at most."]})
+        raise SegmentError(
+            {"conditions": [_("%(count)s conditions at most.") % {"count": MAX_CONDITIONS}]}
+        )
     kinds = available_attributes(declared)
     errors, cleaned = {}, []
     for index, condition in enumerate(conditions):
@@ -57,13 +60,22 @@ def validate_conditions(conditions, declared: dict) -> list[dict]:
 
 def validate_condition(condition, kinds: dict) -> dict:
     if not isinstance(condition, dict):
-        raise SegmentError({"condition": ["must be an object with attribute, op and value."]})
+        raise SegmentError({"condition": [_("must be an object with attribute, op and value.")]})
     attribute, op = condition.get("attribute"), condition.get("op")
     # A list or object as the name is refused like an unknown name (not hashed: no 500).
     if not isinstance(attribute, str) or attribute not in kinds:
-        raise SegmentError({"attribute": [f"'{attribute}' is not a declared attribute."]})
+        raise SegmentError(
+            {"attribute": [_("'%(name)s' is not a declared attribute.") % {"name": attribute}]}
+        )
     if op not in OPS:
-        raise SegmentError({"op": [f"'{op}' is not one of {', '.join(OPS)}."]})
+        raise SegmentError(
+            {
+                "op": [
+                    _("'%(value)s' is not one of %(choices)s.")
+                    % {"value": op, "choices": ", ".join(OPS)}
+                ]
+            }
+        )
     kind = kinds[attribute]
     value = condition.get("value")
     return {"attribute": attribute, "op": op, "value": validate_value(kind, op, value)}
@@ -73,20 +85,20 @@ def validate_value(kind, op, value):
     try:
         if op == "exists":
             if not isinstance(value, bool):
-                raise ValueError("must be true or false.")
+                raise ValueError(_("must be true or false."))
             return value
         if op == "in":
             if not isinstance(value, list) or not value:
-                raise ValueError("must be a non-empty list.")
+                raise ValueError(_("must be a non-empty list."))
             return [coerce_attribute(kind, item) for item in value]
         if op == "contains":
             if kind != AttributeKind.TEXT or not isinstance(value, str) or not value:
-                raise ValueError("'contains' needs a text attribute and some text.")
+                raise ValueError(_("'contains' needs a text attribute and some text."))
             return value
         if op in ("gte", "lte") and kind not in (AttributeKind.NUMBER, AttributeKind.DATE):
-            raise ValueError(f"'{op}' needs a number or date attribute.")
+            raise ValueError(_("'%(op)s' needs a number or date attribute.") % {"op": op})
         if value is None:
-            raise ValueError("is required.")
+            raise ValueError(_("is required."))
         return coerce_attribute(kind, value)
     except ValueError as error:
         # Upper-case the first letter only: capitalize() would turn YYYY-MM-DD into yyyy-mm-dd.

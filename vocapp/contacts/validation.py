@@ -11,6 +11,7 @@ import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils.translation import gettext as _
 
 from vocapp.tenancy.models import known_time_zones
 
@@ -34,6 +35,10 @@ ATTRIBUTE_TEXT_LIMIT = 500
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
 
 
+def at_most(count: int) -> str:
+    return _("must be %(count)s characters at most.") % {"count": count}
+
+
 @dataclass
 class CleanRow:
     """The fields a row provided (absent fields are not keys) and the errors found."""
@@ -50,9 +55,9 @@ def normalise_phone(value: str, region: str) -> str:
     try:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
-        raise ValueError(f"'{value}' is not a phone number.") from None
+        raise ValueError(_("'%(value)s' is not a phone number.") % {"value": value}) from None
     if not phonenumbers.is_valid_number(number):
-        raise ValueError(f"'{value}' is not a valid phone number.")
+        raise ValueError(_("'%(value)s' is not a valid phone number.") % {"value": value})
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -61,7 +66,9 @@ def normalise_email(value: str) -> str:
     try:
         validate_email(value)
     except ValidationError:
-        raise ValueError(f"'{value}' is not a valid email address.") from None
+        raise ValueError(
+            _("'%(value)s' is not a valid email address.") % {"value": value}
+        ) from None
     return value
 
 
@@ -69,13 +76,18 @@ def normalise_locale(value: str) -> str:
     language = value.strip().replace("_", "-").split("-")[0].lower()
     if language not in SUPPORTED_LANGUAGES:
         supported = ", ".join(sorted(SUPPORTED_LANGUAGES))
-        raise ValueError(f"'{value}' is not a supported language ({supported}).")
+        raise ValueError(
+            _("'%(value)s' is not a supported language (%(supported)s).")
+            % {"value": value, "supported": supported}
+        )
     return language
 
 
 def normalise_time_zone(value: str) -> str:
     if value not in known_time_zones():
-        raise ValueError(f"'{value}' is not a known time zone (e.g. Europe/Paris).")
+        raise ValueError(
+            _("'%(value)s' is not a known time zone (e.g. Europe/Paris).") % {"value": value}
+        )
     return value
 
 
@@ -83,14 +95,14 @@ def coerce_attribute(kind: str, value):
     """The stored form of an attribute value of ``kind``. Raises ValueError."""
     if kind == AttributeKind.NUMBER:
         if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise ValueError("must be a number.")
+            raise ValueError(_("must be a number."))
         try:
             number = float(value) if isinstance(value, str) else value
         except ValueError:
-            raise ValueError("must be a number.") from None
+            raise ValueError(_("must be a number.")) from None
         if not math.isfinite(number):
             # NaN and infinities are not JSON: PostgreSQL would refuse the row (a 500).
-            raise ValueError("must be a number.")
+            raise ValueError(_("must be a number."))
         return int(number) if float(number).is_integer() else number
     if kind == AttributeKind.BOOLEAN:
         if isinstance(value, bool):
@@ -99,17 +111,17 @@ def coerce_attribute(kind: str, value):
             return True
         if isinstance(value, str) and value.strip().lower() in {"false", "no", "0", "non"}:
             return False
-        raise ValueError("must be true or false.")
+        raise ValueError(_("must be true or false."))
     if kind == AttributeKind.DATE:
         try:
             return datetime.date.fromisoformat(str(value)).isoformat()
         except ValueError:
-            raise ValueError("must be a date as YYYY-MM-DD.") from None
+            raise ValueError(_("must be a date as YYYY-MM-DD.")) from None
     if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-        raise ValueError("must be text.")
+        raise ValueError(_("must be text."))
     text = str(value)
     if len(text) > ATTRIBUTE_TEXT_LIMIT:
-        raise ValueError(f"must be {ATTRIBUTE_TEXT_LIMIT} characters at most.")
+        raise ValueError(at_most(ATTRIBUTE_TEXT_LIMIT))
     return text
 
 
@@ -118,13 +130,15 @@ def clean_attributes(row: CleanRow, value, definitions: dict) -> None:
         row.values["attributes"] = None
         return
     if not isinstance(value, dict):
-        row.add_error("attributes", "must be an object of declared attributes.")
+        row.add_error("attributes", _("must be an object of declared attributes."))
         return
     cleaned = {}
     for name, item in value.items():
         definition = definitions.get(name)
         if definition is None:
-            row.add_error(f"attributes.{name}", f"'{name}' is not a declared attribute.")
+            row.add_error(
+                f"attributes.{name}", _("'%(name)s' is not a declared attribute.") % {"name": name}
+            )
             continue
         if item is None:
             cleaned[name] = None
@@ -143,11 +157,11 @@ def clean_text(row: CleanRow, name: str, value) -> None:
     if isinstance(value, (int, float)) and not isinstance(value, bool) and name == "external_id":
         value = str(value)
     if not isinstance(value, str):
-        row.add_error(name, "must be text.")
+        row.add_error(name, _("must be text."))
         return
     value = value.strip()
     if len(value) > TEXT_LIMITS[name]:
-        row.add_error(name, f"must be {TEXT_LIMITS[name]} characters at most.")
+        row.add_error(name, at_most(TEXT_LIMITS[name]))
         return
     row.values[name] = value
 
@@ -163,14 +177,14 @@ def clean_row(raw, *, region: str, definitions: dict) -> CleanRow:
     """Validate one row. ``definitions`` maps declared attribute names to their kind."""
     row = CleanRow()
     if not isinstance(raw, dict):
-        row.add_error("non_field_errors", "Each contact must be a JSON object.")
+        row.add_error("non_field_errors", _("Each contact must be a JSON object."))
         return row
     for name in raw:
         if name not in FIELDS:
-            row.add_error(name, f"'{name}' is not a contact field.")
+            row.add_error(name, _("'%(name)s' is not a contact field.") % {"name": name})
     external_id = raw.get("external_id")
     if external_id is None or external_id == "":
-        row.add_error("external_id", "This field is required.")
+        row.add_error("external_id", _("This field is required."))
     else:
         clean_text(row, "external_id", external_id)
     for name, value in raw.items():
@@ -187,13 +201,13 @@ def clean_field(row: CleanRow, name: str, value, *, region: str, definitions: di
         clean_attributes(row, value, definitions)
     elif name.endswith(("_consent", "_opted_out")):
         if value is not None and not isinstance(value, bool):
-            row.add_error(name, "must be true, false or null.")
+            row.add_error(name, _("must be true, false or null."))
         else:
             row.values[name] = value
     elif value is None or value == "":
         row.values[name] = ""
     elif not isinstance(value, str):
-        row.add_error(name, "must be text.")
+        row.add_error(name, _("must be text."))
     else:
         try:
             if name == "phone":
