@@ -52,6 +52,7 @@ from .demo_history import (
 )
 from .models import (
     DEFAULT_SCALES,
+    RESPONSE_ROW_COLUMNS,
     Answer,
     Interaction,
     Invitation,
@@ -204,17 +205,6 @@ INVITATION_FIELDS = [
     "sent_at",
     "state_changed_at",
 ]
-RESPONSE_FIELDS = [
-    "organization_id",
-    "survey_version_id",
-    "touchpoint_id",
-    "contact_id",
-    "invitation_id",
-    "channel",
-    "locale",
-    "started_at",
-    "completed_at",
-]
 ANSWER_FIELDS = [
     "organization_id",
     "response_id",
@@ -308,7 +298,7 @@ def store(organization, history: History, events) -> None:
             )
         )
         answers.append(rows)
-    response_ids = insert_rows(Response, RESPONSE_FIELDS, responses)
+    response_ids = insert_rows(Response, RESPONSE_ROW_COLUMNS, responses)
     insert_rows(
         Answer,
         ANSWER_FIELDS,

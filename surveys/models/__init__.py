@@ -37,10 +37,11 @@ from .listening import (
     describe_delay,
 )
 from .messages import STATUS_RANK, Message, MessageDirection, MessageStatus
-from .responses import Answer, KioskDevice, Response, ResponseChannel
+from .responses import RESPONSE_ROW_COLUMNS, Answer, KioskDevice, Response, ResponseChannel
 from .rollups import AnswerRollup, InvitationRollup, RollupCursor
 
 __all__ = [
+    "RESPONSE_ROW_COLUMNS",
     "COUNTED_STATES",
     "TRANSITIONS",
     "CampaignRun",

@@ -92,6 +92,21 @@ class Response(TenantModel):
         ]
 
 
+# A response as a row for ``vocapp.bulk.insert_rows``, in this order: how the demo's history,
+# the metrics tests and the dashboard benchmark write responses in bulk.
+RESPONSE_ROW_COLUMNS = (
+    "organization_id",
+    "survey_version_id",
+    "touchpoint_id",
+    "contact_id",
+    "invitation_id",
+    "channel",
+    "locale",
+    "started_at",
+    "completed_at",
+)
+
+
 class Answer(TenantModel):
     response = models.ForeignKey(Response, on_delete=models.PROTECT, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")

@@ -10,7 +10,7 @@ from django.utils import timezone
 from journeys.models import Stage, Touchpoint
 from journeys.services import create_journey_from_template
 from surveys.content import Content
-from surveys.models import Answer, Interaction, Invitation, Response
+from surveys.models import RESPONSE_ROW_COLUMNS, Answer, Interaction, Invitation, Response
 from tests.surveys.answering_fixtures import make_survey
 from vocapp.bulk import insert_rows
 from vocapp.contacts.models import Contact, Segment
@@ -121,17 +121,7 @@ def write_responses(shop, rows) -> list[int]:
     organization, now = shop.organization.pk, timezone.now()
     ids = insert_rows(
         Response,
-        [
-            "organization_id",
-            "survey_version_id",
-            "touchpoint_id",
-            "contact_id",
-            "invitation_id",
-            "channel",
-            "locale",
-            "started_at",
-            "completed_at",
-        ],
+        RESPONSE_ROW_COLUMNS,
         [
             (
                 organization,
