@@ -53,6 +53,8 @@ from datetime import time as clock
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from databases import create_database_if_missing, drop_database
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/vocapp_bench_dashboard"
 ROLLUP_TARGET = 0.300  # s, p95, at 10 M answers
@@ -109,36 +111,6 @@ def configure(args, data_dir: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-
-
-def server_and_name(url: str):
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(path="/postgres")), parts.path.lstrip("/")
-
-
-def create_database_if_missing(url: str) -> None:
-    """A first run on a PostgreSQL server makes the bench's database (migrate fills it)."""
-    import psycopg
-    from psycopg import sql
-
-    server, name = server_and_name(url)
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    server, name = server_and_name(url)
-    if "bench" not in name:
-        raise SystemExit(f"--fresh drops only a bench database, not {name!r}.")
-    with psycopg.connect(server, autocommit=True) as connection:
-        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {}").format(sql.Identifier(name)))
 
 
 class World:
@@ -259,7 +231,7 @@ def fill(world: World, n: int, seed: int = 9) -> float:
 
     from django.db import connection, transaction
 
-    from surveys.models import Answer, Interaction, Invitation, Response
+    from surveys.models import RESPONSE_ROW_COLUMNS, Answer, Interaction, Invitation, Response
     from vocapp.bulk import insert_rows
     from vocapp.contacts.models import Contact
     from vocapp.tenancy.scope import organization_scope
@@ -322,17 +294,7 @@ def fill(world: World, n: int, seed: int = 9) -> float:
             answered = iter(invitation_ids[: len(invited)])
             response_ids = insert_rows(
                 Response,
-                [
-                    "organization_id",
-                    "survey_version_id",
-                    "touchpoint_id",
-                    "contact_id",
-                    "invitation_id",
-                    "channel",
-                    "locale",
-                    "started_at",
-                    "completed_at",
-                ],
+                RESPONSE_ROW_COLUMNS,
                 [
                     (
                         org,

@@ -47,7 +47,7 @@ from collections import Counter
 from datetime import timedelta
 from pathlib import Path
 
-from ingest import create_database_if_missing
+from databases import create_database_if_missing
 
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000

@@ -28,6 +28,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from databases import create_database_if_missing
+
 ROOT = Path(__file__).resolve().parent.parent
 BATCH = 5_000
 TARGET_RATIO = 4.0
@@ -55,22 +57,6 @@ def configure(args, data_dir: str) -> None:
 
     call_command("migrate", verbosity=0)
     call_command("createcachetable", verbosity=0)
-
-
-def create_database_if_missing(url: str) -> None:
-    """A first run on a PostgreSQL server makes the bench's database (migrate fills it)."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    server = urlunsplit(parts._replace(path="/postgres"))
-    with psycopg.connect(server, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if exists.fetchone() is None:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def create_organization():
