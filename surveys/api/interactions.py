@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from journeys.models import Touchpoint
 from vocapp.api.errors import error_body
-from vocapp.api.filters import object_filter
+from vocapp.api.filters import choice_filter, object_filter
 from vocapp.contacts.models import Contact
 from vocapp.tenancy.api.base import OrganizationViewSetMixin
 
@@ -18,15 +18,6 @@ from ..models import Campaign, Interaction, Invitation, InvitationState, Suppres
 
 BULK_LIMIT = 5_000
 FILTER_MODELS = {"touchpoint": Touchpoint, "campaign": Campaign, "contact": Contact}
-
-
-def check_choice(name: str, value: str, choices) -> None:
-    if value not in choices.values:
-        message = _("'%(value)s' is not one of %(choices)s.") % {
-            "value": value,
-            "choices": ", ".join(choices.values),
-        }
-        raise ValidationError({name: [message]})
 
 
 def filter_on_objects(queryset, params, names):
@@ -257,8 +248,7 @@ class InvitationViewSet(
         params = self.request.query_params
         queryset = filter_on_objects(queryset, params, ("touchpoint", "campaign", "contact"))
         for name, choices in (("state", InvitationState), ("reason", SuppressionReason)):
-            value = params.get(name)
+            value = choice_filter(params, name, choices)
             if value:
-                check_choice(name, value, choices)
                 queryset = queryset.filter(**{name: value})
         return queryset.select_related("contact")

@@ -10,7 +10,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from journeys.models import Journey, Touchpoint
-from vocapp.api.filters import object_filter
+from vocapp.api.filters import choice_filter, object_filter
 from vocapp.tenancy.api.base import OrganizationViewSetMixin
 from vocapp.tenancy.scope import require_organization
 
@@ -150,12 +150,8 @@ class ResponseViewSet(
         journey = object_filter(params, "journey", Journey, "journey")
         if journey is not None:
             queryset = queryset.filter(touchpoint__stage__journey=journey)
-        channel = params.get("channel")
+        channel = choice_filter(params, "channel", ResponseChannel)
         if channel:
-            if channel not in ResponseChannel.values:
-                raise ValidationError(
-                    {"channel": [f"'{channel[:20]}' is not one of {ResponseChannel.values}."]}
-                )
             queryset = queryset.filter(channel=channel)
         queryset = self.narrow_by_time(queryset, params)
         queryset = self.narrow_by_score(with_main_score(queryset), params)

@@ -1,5 +1,6 @@
 """Query-parameter filters shared by the API's list endpoints."""
 
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 
@@ -13,3 +14,18 @@ def object_filter(params, name, model, label):
     if found is None:
         raise ValidationError({name: [f"No such {label}."]})
     return found
+
+
+def choice_filter(params, name, choices):
+    """The query parameter ``name`` if it is one of ``choices`` (a TextChoices), None if absent,
+    else a 400 naming the choices."""
+    value = params.get(name)
+    if not value:
+        return None
+    if value not in choices.values:
+        message = _("'%(value)s' is not one of %(choices)s.") % {
+            "value": value[:40],
+            "choices": ", ".join(choices.values),
+        }
+        raise ValidationError({name: [message]})
+    return value
