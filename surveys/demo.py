@@ -11,7 +11,6 @@ sender by its number. A touchpoint the journey does not have (renamed, archived)
 """
 
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from journeys.demo import DEMO_JOURNEY
 from journeys.models import Touchpoint
@@ -147,7 +146,7 @@ def seed_interactions(organization, *, rng, today):
             stage__journey__name=DEMO_JOURNEY, key__in=EVENT_PREFIXES, archived_at__isnull=True
         ).values_list("key", "pk")
     )
-    zone = ZoneInfo(organization.time_zone or "UTC")
+    zone = organization.zone
     timeline = sorted(
         (moment_of(row, today, zone), number, row)
         for number, row in enumerate(INTERACTIONS)

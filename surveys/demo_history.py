@@ -8,7 +8,6 @@ constants below; ``demo_answers`` stores what ``History`` draws. Every draw come
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from .demo import AGENTS, CALL_REASONS, CARRIERS, RETURN_REASONS
 from .demo_verbatims import CLOSINGS, VERBATIMS
@@ -120,7 +119,7 @@ class History:
         self.rng = rng
         self.today = today
         self.now = now
-        self.zone = ZoneInfo(organization.time_zone or "UTC")
+        self.zone = organization.zone
         self.country = getattr(organization.country, "code", organization.country) or ""
 
     # --- draws ---------------------------------------------------------------------------------

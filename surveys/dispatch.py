@@ -34,7 +34,7 @@ from . import composing, pacing
 from .models import Invitation, Message, SenderNumber, SuppressionReason
 from .notices import notify_admins
 from .planning import address_opt_outs, horizon, person_of, recent_invitations
-from .scheduling import Pending, Policy, check_at_sending, zone_named
+from .scheduling import Pending, Policy, check_at_sending
 from .selectors import delivery_policy, senders_for
 
 logger = logging.getLogger(__name__)
@@ -325,7 +325,7 @@ def record(drafts: list[Outgoing], now) -> list[Outgoing]:
 
 def month_start(organization, now):
     """The first instant of the current calendar month in the organization's time zone."""
-    local = now.astimezone(zone_named(organization.time_zone) or timezone.get_default_timezone())
+    local = now.astimezone(organization.zone)
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 

@@ -27,7 +27,7 @@ from vocapp.tenancy.scope import require_organization
 from . import signals
 from .models import Interaction, Invitation, ListeningRule, SurveyVersion, invitation_priority
 from .planning import ReplacedMeanwhile, Request, decide_batch
-from .scheduling import Plan, zone_named
+from .scheduling import Plan
 
 FIELDS = ("touchpoint", "contact", "occurred_at", "external_id", "attributes")
 FUTURE_TOLERANCE = timedelta(minutes=5)
@@ -206,7 +206,7 @@ def clean_occurred_at(result: EventResult, value, now, organization):
         return now
     if timezone.is_naive(moment):
         # Without an offset, the time is read in the organization's time zone.
-        moment = timezone.make_aware(moment, zone_named(organization.time_zone) or UTC)
+        moment = timezone.make_aware(moment, organization.zone)
     if moment > now + FUTURE_TOLERANCE:
         result.add_error("occurred_at", _("is more than 5 minutes in the future."))
     return moment

@@ -46,7 +46,6 @@ from .models import (
     InvitationRollup,
     RollupCursor,
 )
-from .scheduling import zone_named
 
 SOURCES = ("answers", "invitations")
 # Changes committed up to this long after their timestamp are still picked up.
@@ -97,10 +96,6 @@ class RebuildResult:
 # --- Time ------------------------------------------------------------------------------------
 
 
-def zone_of(organization) -> ZoneInfo:
-    return zone_named(organization.time_zone) or ZoneInfo("UTC")
-
-
 def day_start(day: date, zone: ZoneInfo) -> datetime:
     """The first instant of the local ``day`` in ``zone``."""
     return datetime.combine(day, time.min, tzinfo=zone)
@@ -147,7 +142,7 @@ def scale_of(kind: str, low, high) -> tuple[int, int]:
 
 def answer_rows(organization, where: Q) -> list[tuple]:
     """The answer rollup rows of the organization's scored answers matching ``where``."""
-    zone = zone_of(organization)
+    zone = organization.zone
     grouped = (
         Answer.objects.unscoped()
         .filter(where, organization=organization, question__kind__in=SCORED_KINDS)
@@ -184,7 +179,7 @@ def answer_rows(organization, where: Q) -> list[tuple]:
 
 def invitation_rows(organization, where: Q) -> list[tuple]:
     """The invitation rollup rows of the organization's sent invitations matching ``where``."""
-    zone = zone_of(organization)
+    zone = organization.zone
     grouped = (
         Invitation.objects.unscoped()
         .filter(where, organization=organization, sent_at__isnull=False)
@@ -221,7 +216,7 @@ def recompute_days(organization, days: Iterable[date]) -> tuple[int, int]:
     runs = day_runs(days)
     if not runs:
         return 0, 0
-    zone = zone_of(organization)
+    zone = organization.zone
     with transaction.atomic():
         lock_cursors(wait=True)  # one writer at a time, or a day could be inserted twice
         for model in (AnswerRollup, InvitationRollup):
@@ -304,7 +299,7 @@ def changed_days(model, moment: str, day_of: str, since) -> dict[int, set[date]]
     for organization in Organization.objects.filter(pk__in=list(organization_ids)):
         days = (
             changed.filter(organization=organization, **{f"{day_of}__isnull": False})
-            .annotate(local_day=TruncDate(day_of, tzinfo=zone_of(organization)))
+            .annotate(local_day=TruncDate(day_of, tzinfo=organization.zone))
             .order_by()
             .values_list("local_day", flat=True)
             .distinct()

@@ -15,7 +15,6 @@ from vocapp.tenancy.api.base import OrganizationViewSetMixin
 from vocapp.tenancy.scope import require_organization
 
 from ..models import SCORED_KINDS, Answer, Question, Response, ResponseChannel
-from ..scheduling import zone_named
 
 
 class AnswerSerializer(serializers.ModelSerializer):
@@ -89,7 +88,7 @@ def moment(params, name: str, *, end: bool):
     value = params.get(name, "")
     if not value:
         return None
-    zone = zone_named(require_organization().time_zone) or timezone.get_current_timezone()
+    zone = require_organization().zone
     try:
         # A date first: parse_datetime would read "2026-03-05" as its midnight.
         day = parse_date(value)

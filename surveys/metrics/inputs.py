@@ -10,7 +10,6 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 
 from ..models import ResponseChannel
-from ..rollups import zone_of
 from ..statistics import METRICS
 
 GROUPINGS = ("day", "week", "month", "touchpoint", "stage", "channel")  # + "attr:<name>" (live)
@@ -53,7 +52,7 @@ class Period:
     @classmethod
     def last_days(cls, organization, days: int, today: date | None = None) -> "Period":
         """The last ``days`` local days, today included."""
-        today = today or timezone.localdate(timezone=zone_of(organization))
+        today = today or timezone.localdate(timezone=organization.zone)
         return cls(today - timedelta(days=days - 1), today)
 
     @classmethod
@@ -62,7 +61,7 @@ class Period:
         ends today, without ``since`` it lasts ``default_days``. Raises MetricsError."""
         first, last = parse_day("since", since), parse_day("until", until)
         if last is None:
-            last = timezone.localdate(timezone=zone_of(organization))
+            last = timezone.localdate(timezone=organization.zone)
             if first is not None and first > last:
                 raise MetricsError("since", _("The start of the period is in the future."))
         if first is None:

@@ -20,7 +20,7 @@ from vocapp.contacts.models import Contact, Segment
 from vocapp.contacts.segments import compile_conditions
 
 from ..models import DEFAULT_SCALES, Answer, AnswerRollup, Invitation, InvitationRollup
-from ..rollups import day_start, zone_of
+from ..rollups import day_start
 from .inputs import ATTRIBUTE_GROUPING, Filters, MetricsError, Period, check_attribute_name
 
 # The invitations a response rate is measured against (ARCHITECTURE.md), and the answered ones.
@@ -111,7 +111,7 @@ def context_for(organization, filters: Filters) -> Context:
         check_attribute_name(f"attr.{name}", name)
         if not isinstance(value, str) or len(value) > 200 or "\x00" in value:
             raise MetricsError(f"attr.{name}", _("Give a value of at most 200 characters."))
-    return Context(organization, zone_of(organization), filters, contacts)
+    return Context(organization, organization.zone, filters, contacts)
 
 
 def checked_id(field: str, value) -> int:

@@ -6,7 +6,6 @@ touchpoints and campaigns keep their page: their invitations are history worth r
 
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404
@@ -32,7 +31,7 @@ PAGE_SIZE = 50
 def period_start(organization, days: int, now=None) -> datetime:
     """Midnight, in the organization's time zone, of the first of the last ``days`` days
     (today included)."""
-    zone = ZoneInfo(organization.time_zone)
+    zone = organization.zone
     today = timezone.localtime(now or timezone.now(), zone).date()
     return datetime.combine(today - timedelta(days=days - 1), time.min, tzinfo=zone)
 

@@ -157,6 +157,15 @@ class Organization(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        """Its time zone: local days, sending windows and dashboards count in it (UTC if this
+        machine's time zone data does not know the name)."""
+        try:
+            return zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return zoneinfo.ZoneInfo("UTC")
+
     def clean(self):
         if self.level_neutral_from >= self.level_enchantment_from:
             raise ValidationError(
